@@ -1,0 +1,147 @@
+"""2-D convolution traced one output cell at a time.
+
+The tracer does the multiply-accumulate itself, window by window, and records every
+product; tests (and ``verify_conv2d_trace`` at run time) compare the result with
+``torch.nn.functional.conv2d``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from mlcore.params import ParamError, param, params_to_dict
+from mlcore.sizes import conv_output_size, effective_kernel, window_taps
+from mlcore.trace import Trace, to_nested
+
+# A padded input wider than this no longer has readable numbers at 480p.
+MAX_PADDED_SIZE = 12
+# Output cells (over all output channels) the scene animates one by one.
+MAX_STEPS = 150
+
+
+@dataclass(frozen=True)
+class ConvParams:
+    """A square 2-D convolution over a (C, H, W) input with small integer values."""
+
+    input_size: int = param(5, "height and width of the input", low=1, high=10)
+    in_channels: int = param(1, "input channels C", low=1, high=3)
+    out_channels: int = param(1, "output channels O (one kernel set each)", low=1, high=3)
+    kernel_size: int = param(3, "height and width k of each kernel", low=1, high=5)
+    stride: int = param(1, "step s of the window", low=1, high=6)
+    padding: int = param(0, "zero cells p added on every side", low=0, high=3)
+    dilation: int = param(1, "spacing d between kernel taps", low=1, high=4)
+    bias: bool = param(False, "add one bias value per output channel")
+    seed: int = param(0, "seed of the input, kernel and bias values", low=0, high=2**31 - 1)
+
+    def validate(self) -> None:
+        padded = self.input_size + 2 * self.padding
+        if padded > MAX_PADDED_SIZE:
+            raise ParamError(
+                "padding",
+                f"input_size + 2*padding must be at most {MAX_PADDED_SIZE} (got {padded})",
+            )
+        span = effective_kernel(self.kernel_size, self.dilation)
+        if span > padded:
+            raise ParamError(
+                "kernel_size",
+                f"dilated kernel spans {span} cells, larger than the padded input ({padded});"
+                " use a smaller kernel_size or dilation, or more padding",
+            )
+        out = conv_output_size(
+            self.input_size, self.kernel_size, self.stride, self.padding, self.dilation
+        )
+        steps = self.out_channels * out * out
+        if steps > MAX_STEPS:
+            raise ParamError(
+                "input_size",
+                f"{steps} output cells to animate; at most {MAX_STEPS}"
+                " (use a smaller input_size or more stride)",
+            )
+
+
+def _seeded_values(params: ConvParams) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Input, weight and bias as small integers (readable in cells), from one generator."""
+    gen = torch.Generator().manual_seed(params.seed)
+    c, o, k, n = params.in_channels, params.out_channels, params.kernel_size, params.input_size
+    x = torch.randint(0, 10, (c, n, n), generator=gen).double()  # (C, H, W)
+    w = torch.randint(-1, 3, (o, c, k, k), generator=gen).double()  # (O, C, k, k)
+    b = torch.randint(-3, 4, (o,), generator=gen).double()  # (O,)
+    if not params.bias:
+        b = torch.zeros(o, dtype=torch.float64)
+    return x, w, b
+
+
+def conv2d_trace(params: ConvParams) -> Trace:
+    """Record a convolution: one step per output cell, in (o, i, j) order."""
+    x, w, b = _seeded_values(params)
+    p, s, d, k = params.padding, params.stride, params.dilation, params.kernel_size
+    out_size = conv_output_size(params.input_size, k, s, p, d)
+    padded = F.pad(x, (p, p, p, p))  # (C, H+2p, W+2p), zeros around
+    out = torch.zeros(params.out_channels, out_size, out_size, dtype=torch.float64)  # (O, Ho, Wo)
+    steps = []
+    for o in range(params.out_channels):
+        for i in range(out_size):
+            for j in range(out_size):
+                top, left = i * s, j * s
+                taps = window_taps(top, left, k, d)
+                rows = torch.tensor([t[0] for t in taps])
+                cols = torch.tensor([t[1] for t in taps])
+                window = padded[:, rows, cols]  # (C, k*k) the cells under the kernel
+                products = window * w[o].reshape(params.in_channels, -1)  # (C, k*k)
+                channel_sums = products.sum(dim=1)  # (C,)
+                value = channel_sums.sum() + b[o]
+                out[o, i, j] = value
+                steps.append(
+                    {
+                        "out": [o, i, j],
+                        "window": [top, left],
+                        "taps": taps,
+                        "inputs": to_nested(window),
+                        "products": to_nested(products),
+                        "channel_sums": to_nested(channel_sums),
+                        "bias": float(b[o]),
+                        "value": float(value),
+                    }
+                )
+    size = {
+        "input": params.input_size,
+        "kernel": k,
+        "stride": s,
+        "padding": p,
+        "dilation": d,
+        "output": out_size,
+    }
+    return Trace(
+        scene="conv",
+        params=params_to_dict(params),
+        tensors={
+            "input": to_nested(x),
+            "weight": to_nested(w),
+            "bias": to_nested(b),
+            "padded": to_nested(padded),
+            "output": to_nested(out),
+        },
+        steps=steps,
+        extra={"size": size},
+    )
+
+
+def verify_conv2d_trace(trace: Trace) -> None:
+    """Raise AssertionError unless the trace's output equals torch's conv2d of its tensors."""
+    x = torch.tensor(trace.tensors["input"], dtype=torch.float64)
+    w = torch.tensor(trace.tensors["weight"], dtype=torch.float64)
+    b = torch.tensor(trace.tensors["bias"], dtype=torch.float64)
+    prm = trace.params
+    expected = F.conv2d(
+        x.unsqueeze(0), w, b, stride=prm["stride"], padding=prm["padding"], dilation=prm["dilation"]
+    )[0]  # (O, Ho, Wo)
+    got = torch.tensor(trace.tensors["output"], dtype=torch.float64)
+    if got.shape != expected.shape or not torch.allclose(got, expected, atol=1e-9):
+        raise AssertionError("convolution trace disagrees with torch.nn.functional.conv2d")
+    for step in trace.steps:
+        o, i, j = step["out"]
+        if abs(step["value"] - float(expected[o, i, j])) > 1e-9:
+            raise AssertionError(f"step {step['out']} disagrees with torch")

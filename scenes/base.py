@@ -1,0 +1,61 @@
+"""The base of every scene: a trace to draw, a theme, a language, captions and subtitles."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from manim import UP, Camera, ManimColor, Scene, Text, config
+
+from mlcore.trace import Trace
+from scenes.i18n import tr
+from scenes.theme import DARK, Theme
+from scenes.widgets.caption import Caption
+from scenes.widgets.numbers import TextFactory
+
+TITLE_FONT_SIZE = 34
+LABEL_FONT_SIZE = 22
+EDGE_BUFF = 0.3
+
+
+class TraceScene(Scene):
+    """A Manim scene that draws one trace and never computes a value of its own."""
+
+    def __init__(self, trace: Trace, theme: Theme = DARK, lang: str = "en", **kwargs: Any) -> None:
+        self.trace = trace
+        self.theme = theme
+        self.lang = lang
+        self.texts = TextFactory(theme)
+        super().__init__(**kwargs)
+        self.caption = Caption(self, self.texts, theme.text)
+
+    def setup(self) -> None:
+        cast(Camera, self.camera).background_color = ManimColor(self.theme.background)
+
+    def tr(self, key: str, **values: Any) -> str:
+        return tr(key, self.lang, **values)
+
+    def label(
+        self, content: str, font_size: float = LABEL_FONT_SIZE, color: str | None = None
+    ) -> Text:
+        return self.texts.text(content, font_size, color or self.theme.muted)
+
+    def title(self, content: str) -> Text:
+        mob = self.texts.fitted(
+            content, config.frame_width - 2 * EDGE_BUFF, TITLE_FONT_SIZE, self.theme.text
+        )
+        return mob.to_edge(UP, buff=EDGE_BUFF)
+
+    def say(self, content: str, run_time: float = 0.5, hold: float = 0.0) -> None:
+        """Replace the caption (it becomes a subtitle too), then wait ``hold`` seconds."""
+        self.play(*self.caption.show(content), run_time=run_time)
+        if hold:
+            self.wait(hold)
+
+    def tear_down(self) -> None:
+        self.caption.flush()
+        super().tear_down()
+
+
+def shape_text(shape: list[int] | tuple[int, ...]) -> str:
+    """(3, 5, 5) -> '3×5×5'."""
+    return "×".join(str(n) for n in shape)

@@ -1,0 +1,149 @@
+"""The one table of scenes: name -> (parameters, trace builder, scene class, description).
+
+The CLI, the docs, the tests and the gallery all read this table. Its entries name
+their parts as ``"module:attribute"`` strings that are imported only when used, so that
+``explain list`` answers without loading torch or manim.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mlcore.params import ParamSpec
+    from mlcore.trace import Trace
+
+
+def load(ref: str) -> Any:
+    """Import ``"package.module:attribute"``."""
+    module, _, attr = ref.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+@dataclass(frozen=True)
+class SceneEntry:
+    name: str
+    description: str  # one line, shown by `explain list` and the gallery
+    params: str  # parameter dataclass (mlcore), "module:Class"
+    builder: str  # params -> Trace (mlcore), "module:function"
+    verifier: str  # Trace -> None, raises AssertionError when torch disagrees
+    scene: str  # Manim scene class drawing the trace (scenes), "module:Class"
+    defaults: Mapping[str, Any] = field(default_factory=dict)  # this scene's own defaults
+    three_d: bool = False  # drawn in 3-D (slower; benchmarked separately)
+
+    def params_class(self) -> type:
+        cls: type = load(self.params)
+        return cls
+
+    def param_specs(self) -> list[ParamSpec]:
+        from mlcore.params import param_specs
+
+        return param_specs(self.params_class(), self.defaults)
+
+    def make_params(self, overrides: Mapping[str, str] | None = None) -> Any:
+        """Scene defaults plus the user's ``key=value`` text, validated (ParamError)."""
+        from mlcore.params import parse_params
+
+        return parse_params(self.params_class(), overrides or {}, self.defaults)
+
+    def build(self, params: Any) -> Trace:
+        """Run the computation and return its trace, named after this scene."""
+        trace: Trace = load(self.builder)(params)
+        trace.scene = self.name
+        return trace
+
+    def verify(self, trace: Trace) -> None:
+        load(self.verifier)(trace)
+
+    def scene_class(self) -> type:
+        cls: type = load(self.scene)
+        return cls
+
+
+def _conv(name: str, description: str, **defaults: Any) -> SceneEntry:
+    return SceneEntry(
+        name=name,
+        description=description,
+        params="mlcore.conv:ConvParams",
+        builder="mlcore.conv:conv2d_trace",
+        verifier="mlcore.conv:verify_conv2d_trace",
+        scene="scenes.conv:ConvScene",
+        defaults=defaults,
+    )
+
+
+SCENES: tuple[SceneEntry, ...] = (
+    # --- convolution (the flagship) ---
+    _conv(
+        "conv",
+        "2-D convolution with every option: channels, stride, padding, dilation, bias",
+        input_size=5,
+        padding=1,
+        stride=2,
+        bias=True,
+    ),
+    _conv(
+        "conv-single",
+        "The course's example: a 5x5 input and one 3x3 kernel, window by window",
+        input_size=5,
+        kernel_size=3,
+    ),
+    _conv(
+        "conv-padding",
+        "Padding 1 keeps a 5x5 input at 5x5: the zero border made visible",
+        input_size=5,
+        padding=1,
+    ),
+    _conv(
+        "conv-stride",
+        "Stride 2: the window jumps two cells, a 7x7 input gives a 3x3 output",
+        input_size=7,
+        stride=2,
+    ),
+    _conv(
+        "conv-dilation",
+        "Dilation 2: a 3x3 kernel with gaps covers a 5x5 area",
+        input_size=7,
+        dilation=2,
+    ),
+    _conv(
+        "conv-multichannel",
+        "3 input channels summed into each output cell; 2 kernels give 2 output channels",
+        input_size=4,
+        in_channels=3,
+        out_channels=2,
+        kernel_size=2,
+        bias=True,
+    ),
+    # --- optimisation (issue 3) ---
+    # --- backprop (issue 4) ---
+    # --- activation, logistic, softmax (issue 5) ---
+    # --- pooling and CNN architecture (issue 6) ---
+    # --- RNN and embeddings (issue 7) ---
+)
+
+DEFAULT_SCENE = "conv-stride"
+
+BY_NAME: dict[str, SceneEntry] = {entry.name: entry for entry in SCENES}
+
+
+class UnknownSceneError(KeyError):
+    def __init__(self, name: str) -> None:
+        close = difflib.get_close_matches(name, list(BY_NAME), n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        self.message = f"scene: unknown scene {name[:60]!r}{hint} (`explain list` shows all)"
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def get(name: str) -> SceneEntry:
+    try:
+        return BY_NAME[name]
+    except KeyError:
+        raise UnknownSceneError(name) from None

@@ -1,0 +1,1 @@
+"""Widgets shared by every scene: tensor grids, windows, captions, number text."""

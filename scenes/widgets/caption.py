@@ -1,0 +1,49 @@
+"""The caption line at the bottom of the frame, mirrored into the video's subtitles."""
+
+from __future__ import annotations
+
+from manim import DOWN, UP, Animation, FadeIn, FadeOut, Scene, Text, config
+
+from scenes.widgets.numbers import TextFactory
+
+CAPTION_FONT_SIZE = 24
+EDGE_BUFF = 0.3
+
+
+class Caption:
+    """One line of explanation at the bottom; each line is also a subtitle (.srt).
+
+    A subtitle lasts from the moment its caption appears until the next one replaces
+    it (or the scene ends), so it is written when that end is known.
+    """
+
+    def __init__(self, scene: Scene, texts: TextFactory, color: str) -> None:
+        self.scene, self.texts, self.color = scene, texts, color
+        self.current: Text | None = None
+        self._content = ""
+        self._since = 0.0
+
+    def make(self, content: str) -> Text:
+        max_width = config.frame_width - 2 * EDGE_BUFF
+        mob = self.texts.fitted(content, max_width, CAPTION_FONT_SIZE, self.color)
+        return mob.to_edge(DOWN, buff=EDGE_BUFF)
+
+    def show(self, content: str) -> list[Animation]:
+        """Animations that replace the caption with ``content``."""
+        self.flush()
+        new = self.make(content)
+        anims: list[Animation] = [FadeIn(new, shift=0.1 * UP)]
+        if self.current is not None:
+            anims.append(FadeOut(self.current))
+        self.current = new
+        self._content, self._since = content, self.scene.time
+        return anims
+
+    def flush(self) -> None:
+        """Write the subtitle of the caption on screen, up to now."""
+        if not self._content:
+            return
+        shown_for = self.scene.time - self._since
+        if shown_for > 0:
+            self.scene.add_subcaption(self._content, duration=shown_for, offset=-shown_for)
+        self._content = ""

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Install everything explain needs, idempotently: Debian's libraries for Manim,
+# a virtual environment in .venv/, the CPU build of torch, and this project.
+# A second run with nothing changed takes well under a second.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=.venv
+STAMP="$VENV/.explain-installed"
+# The CPU wheel of torch. Override for a GPU or another platform, e.g.
+#   EXPLAIN_TORCH="torch" EXPLAIN_TORCH_INDEX="https://download.pytorch.org/whl/cu124" make demo
+EXPLAIN_TORCH="${EXPLAIN_TORCH:-torch==2.13.0}"
+EXPLAIN_TORCH_INDEX="${EXPLAIN_TORCH_INDEX:-}"
+PYTHON="${PYTHON:-python3}"
+
+APT_PACKAGES=(libcairo2-dev libpango1.0-dev pkg-config ffmpeg fonts-dejavu-core fonts-wqy-microhei)
+
+log() { echo "setup: $*" >&2; }
+
+missing_apt=()
+if command -v dpkg-query >/dev/null 2>&1; then
+  for pkg in "${APT_PACKAGES[@]}"; do
+    status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+    [[ "$status" == "install ok installed" ]] || missing_apt+=("$pkg")
+  done
+fi
+if ((${#missing_apt[@]})); then
+  sudo=()
+  if [[ $(id -u) -ne 0 ]]; then sudo=(sudo); fi
+  log "installing system packages: ${missing_apt[*]}"
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+    "${missing_apt[@]}" >/dev/null
+fi
+
+# The stamp records what was installed; when pyproject.toml or this script
+# changes, the Python side is installed again.
+want=$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -d' ' -f1)
+if [[ -x "$VENV/bin/explain" && -f "$STAMP" && "$(cat "$STAMP")" == "$want" ]]; then
+  exit 0
+fi
+
+if [[ ! -x "$VENV/bin/python" ]]; then
+  log "creating $VENV"
+  "$PYTHON" -m venv "$VENV"
+fi
+pip=("$VENV/bin/python" -m pip --disable-pip-version-check -q)
+if ! "$VENV/bin/python" -c "import torch" >/dev/null 2>&1; then
+  log "installing $EXPLAIN_TORCH"
+  if [[ -n "$EXPLAIN_TORCH_INDEX" ]]; then
+    "${pip[@]}" install "$EXPLAIN_TORCH" --index-url "$EXPLAIN_TORCH_INDEX"
+  else
+    "${pip[@]}" install "$EXPLAIN_TORCH"
+  fi
+fi
+log "installing explain and its dependencies"
+"${pip[@]}" install -e ".[dev]" 2> >(grep -v "is ignored: it is neither" >&2)
+echo "$want" > "$STAMP"
+log "done: $VENV/bin/explain is ready"

@@ -1,0 +1,60 @@
+"""Every registered scene: valid defaults, a verified trace, a scene that constructs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mlcore.params import param_specs
+from mlcore.trace import Trace
+from scenes.i18n import TABLES
+from scenes.registry import BY_NAME, DEFAULT_SCENE, SCENES
+from tests.conftest import build_trace, construct_scene
+
+NAMES = [entry.name for entry in SCENES]
+
+
+def test_names_are_unique_and_default_is_registered() -> None:
+    assert len(NAMES) == len(set(NAMES))
+    assert DEFAULT_SCENE in BY_NAME
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_entry_parts_load_and_defaults_are_parameters(name: str) -> None:
+    entry = BY_NAME[name]
+    cls = entry.params_class()
+    known = {spec.name for spec in param_specs(cls)}
+    assert set(entry.defaults) <= known
+    assert entry.description and "\n" not in entry.description
+    assert callable(entry.scene_class())
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_default_trace_is_verified_deterministic_and_round_trips(name: str) -> None:
+    trace = build_trace(name)
+    assert trace.scene == name
+    get_entry = BY_NAME[name]
+    get_entry.verify(trace)
+    trace.assert_finite()
+    text = trace.to_json()
+    assert build_trace(name).to_json() == text  # same input, same bytes
+    again = Trace.from_json(text)
+    assert again.to_json() == text
+    assert json.loads(text)["params"] == trace.params
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_scene_constructs_in_dry_run(name: str, tmp_path: Path) -> None:
+    construct_scene(build_trace(name), tmp_path)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_scene_constructs_in_chinese(name: str, tmp_path: Path) -> None:
+    construct_scene(build_trace(name), tmp_path, lang="zh")
+
+
+def test_every_caption_key_has_both_languages() -> None:
+    keys = {lang: set(table) for lang, table in TABLES.items()}
+    assert keys["en"] == keys["zh"]
