@@ -38,6 +38,8 @@ SIDE_MARGIN = 0.45
 MAX_CELL = 0.72
 GAP_CELLS = 0.6  # between grids of one group, in cells
 COLUMN_GAP = 0.9  # between input, kernel and output groups, in scene units
+OPERATOR_FONT_SIZE = 36  # the "∗" and "=" between input, kernel and output
+OPERATOR_WIDTH = 0.35
 DETAILED_STEPS = 2  # windows whose products are written out
 FAST_PART_SECONDS = 6.0  # the remaining windows share about this much time
 PRODUCT_TERMS_MAX = 9  # longer multiply-accumulates are shown per channel
@@ -58,7 +60,7 @@ def conv_layout(channels: int, out_channels: int, padded: int, kernel: int, out:
     out_h = out_channels * out + (out_channels - 1) * GAP_CELLS
     if channels == 1:
         width_cells = padded + kernel + out
-        w_cell = (avail_w - 2 * COLUMN_GAP) / width_cells
+        w_cell = (avail_w - 2 * COLUMN_GAP - 2 * OPERATOR_WIDTH) / width_cells
         h_cell = avail_h / max(padded, out_h, kernel)
         return ConvLayout(min(w_cell, h_cell, MAX_CELL), channels_in_row=False)
     row_cells = channels * padded + (channels - 1) * GAP_CELLS
@@ -89,11 +91,22 @@ class ConvScene(TraceScene):
             for ch in range(c_in)
         ]
         self.kernels = [
-            TensorGrid(k, k, cell, theme, self.texts, theme.weight_fill, weight[0, ch])
+            TensorGrid(
+                k,
+                k,
+                cell,
+                theme,
+                self.texts,
+                theme.weight_fill,
+                weight[0, ch],
+                widest=max((format_number(v) for v in weight.flat), key=len),
+            )
             for ch in range(c_in)
         ]
+        widest_out = max((format_number(s["value"]) for s in trace.steps), key=len)
         self.outputs = [
-            TensorGrid(ho, wo, cell, theme, self.texts, theme.output_fill) for _ in range(c_out)
+            TensorGrid(ho, wo, cell, theme, self.texts, theme.output_fill, widest=widest_out)
+            for _ in range(c_out)
         ]
         input_label = self.tr("conv.padded_input" if p else "conv.input")
         in_blocks = [
@@ -105,6 +118,7 @@ class ConvScene(TraceScene):
         out_blocks = [
             g.labelled(self.label(self._out_label(o, c_out))) for o, g in enumerate(self.outputs)
         ]
+        operators = VGroup()  # "∗" and "=" between the grids, in the one-channel layout
         outputs_group = VGroup(*out_blocks).arrange(DOWN, buff=GAP_CELLS * cell)
         if layout.channels_in_row:
             inputs_group = VGroup(*in_blocks).arrange(RIGHT, buff=GAP_CELLS * cell)
@@ -113,7 +127,10 @@ class ConvScene(TraceScene):
             left = VGroup(inputs_group, *k_blocks)
             body = VGroup(left, outputs_group).arrange(RIGHT, buff=COLUMN_GAP)
         else:
-            body = VGroup(in_blocks[0], k_blocks[0], outputs_group).arrange(RIGHT, buff=COLUMN_GAP)
+            star, equals = (self.label(op, OPERATOR_FONT_SIZE, theme.text) for op in ("∗", "="))
+            operators.add(star, equals)
+            body = VGroup(in_blocks[0], star, k_blocks[0], equals, outputs_group)
+            body.arrange(RIGHT, buff=COLUMN_GAP / 2)
         body.move_to((0.0, (BOTTOM_RESERVED - TOP_RESERVED) / 2, 0.0))
         weight_shape: Mobject = VGroup()
         if c_out > 1 or c_in > 1:
@@ -125,6 +142,7 @@ class ConvScene(TraceScene):
         self.play(
             FadeIn(title),
             *[FadeIn(b) for b in (*in_blocks, *k_blocks, *out_blocks)],
+            FadeIn(operators),
             FadeIn(weight_shape),
             run_time=0.8,
         )

@@ -8,7 +8,7 @@ from typing import cast
 from manim import DOWN, UP, Square, Text, VGroup
 
 from scenes.theme import Theme
-from scenes.widgets.numbers import FONT_SIZE_PER_UNIT, TextFactory
+from scenes.widgets.numbers import FONT_SIZE_PER_UNIT, TextFactory, format_number
 
 # Digits fill this fraction of a cell's height; numbers wider than the cell shrink.
 DIGIT_HEIGHT = 0.42
@@ -18,8 +18,10 @@ DIGIT_WIDTH = 0.86
 class TensorGrid(VGroup):
     """Cells in row-major order, numbers in ``self.numbers[(r, c)]``.
 
-    ``values`` may be None for a grid that fills in later (an output); cells whose
-    ``muted`` flag is set (zero padding) use the theme's padding colour.
+    ``values`` may be None for a grid that fills in later (an output); then ``widest``
+    (the longest number it will show) sizes its digits. All numbers of one grid share
+    one font size, so that a long number does not look smaller than its neighbours.
+    Cells whose ``muted`` flag is set (zero padding) use the theme's padding colour.
     """
 
     def __init__(
@@ -32,11 +34,13 @@ class TensorGrid(VGroup):
         fill: str,
         values: Sequence[Sequence[float]] | None = None,
         muted: Sequence[Sequence[bool]] | None = None,
+        widest: str | None = None,
     ) -> None:
         super().__init__()
         self.rows, self.cols, self.cell_size = rows, cols, cell_size
         self.theme, self.texts, self.fill = theme, texts, fill
-        self.font_size = cell_size * DIGIT_HEIGHT * FONT_SIZE_PER_UNIT
+        shown = [format_number(v) for row in ([] if values is None else values) for v in row]
+        self.font_size = self._font_size(max([*shown, widest or "0"], key=len))
         self.cells = VGroup()
         for r in range(rows):
             for c in range(cols):
@@ -59,6 +63,13 @@ class TensorGrid(VGroup):
                 for c in range(cols):
                     shade = theme.muted if muted is not None and muted[r][c] else None
                     self.number_group.add(self._place(r, c, values[r][c], shade))
+
+    def _font_size(self, widest: str) -> float:
+        """Digits DIGIT_HEIGHT of a cell tall, unless the widest number then overflows."""
+        size = self.cell_size * DIGIT_HEIGHT * FONT_SIZE_PER_UNIT
+        width = self.texts.text(widest, size).width
+        limit = self.cell_size * DIGIT_WIDTH
+        return size * min(1.0, limit / width) if width > 0 else size
 
     def cell(self, r: int, c: int) -> Square:
         return cast(Square, self.cells[r * self.cols + c])
