@@ -46,10 +46,10 @@ class TraceScene(Scene):
         return mob.to_edge(UP, buff=EDGE_BUFF)
 
     def say(self, content: str, run_time: float = 0.5, hold: float = 0.0) -> None:
-        """Replace the caption (it becomes a subtitle too), then wait ``hold`` seconds."""
-        self.play(*self.caption.show(content), run_time=run_time)
-        if hold:
-            self.wait(hold)
+        """Replace the caption (it becomes a subtitle too), then let it be read for
+        ``run_time`` + ``hold`` seconds."""
+        self.caption.replace(content)
+        self.wait(run_time + hold)
 
     def tear_down(self) -> None:
         self.caption.flush()

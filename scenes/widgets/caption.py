@@ -39,6 +39,20 @@ class Caption:
         self._content, self._since = content, self.scene.time
         return anims
 
+    def replace(self, content: str) -> None:
+        """Swap the caption at once, as subtitles do.
+
+        A fade would deep-copy every glyph of both lines; measured, four faded captions
+        cost more than the whole sliding window of the conv scene.
+        """
+        self.flush()
+        new = self.make(content)
+        if self.current is not None:
+            self.scene.remove(self.current)
+        self.scene.add(new)
+        self.current = new
+        self._content, self._since = content, self.scene.time
+
     def flush(self) -> None:
         """Write the subtitle of the caption on screen, up to now."""
         if not self._content:
