@@ -16,7 +16,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from mlcore.params import ParamError, parse_assignments
-from scenes.registry import DEFAULT_SCENE, SCENES, UnknownSceneError, get
+from scenes.registry import DEFAULT_SCENE, SCENES, SceneEntry, UnknownSceneError, get
 
 app = typer.Typer(
     add_completion=False,
@@ -127,52 +127,182 @@ def trace(
 @app.command()
 @one_line_errors
 def render(
-    name: Annotated[str, typer.Argument(help="Scene name; `explain list` shows them all.")] = (
-        DEFAULT_SCENE
-    ),
+    name: Annotated[
+        str | None,
+        typer.Argument(help=f"Scene name (default {DEFAULT_SCENE}); see `explain list`."),
+    ] = None,
     set_: SetOption = None,
     quality: Annotated[str, typer.Option("--quality", "-q", help="low|medium|high|4k")] = "low",
     fmt: Annotated[
-        str | None, typer.Option("--format", "-f", help="mp4|gif|png (png: the last frame)")
+        str | None,
+        typer.Option("--format", "-f", help="mp4|gif|png|webm (png: the last frame, or see --at)"),
     ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Output file (default renders/NAME.FORMAT).")
     ] = None,
-    theme: Annotated[str, typer.Option(help="dark|light")] = "dark",
-    lang: Annotated[str, typer.Option(help="en|zh: captions and labels")] = "en",
+    theme: Annotated[str, typer.Option(help="dark|light (light for white note pages)")] = "dark",
+    lang: Annotated[str, typer.Option(help="en|zh: captions, labels and subtitles")] = "en",
+    transparent: Annotated[
+        bool, typer.Option(help="Transparent background (webm, last-frame png).")
+    ] = False,
+    fps: Annotated[int | None, typer.Option(help="GIF frames per second (default 15).")] = None,
+    width: Annotated[int | None, typer.Option(help="GIF width in pixels.")] = None,
+    at: Annotated[
+        list[float] | None, typer.Option(help="png: a still at this second (repeatable).")
+    ] = None,
+    frames: Annotated[int | None, typer.Option(help="png: N stills, evenly spaced.")] = None,
+    force: Annotated[bool, typer.Option(help="Render even if an unchanged render exists.")] = False,
+    verify: Annotated[
+        bool, typer.Option(help="Recompute the trace with torch first; refuse if it disagrees.")
+    ] = True,
+    all_: Annotated[bool, typer.Option("--all", help="Render every scene.")] = False,
+    jobs: Annotated[int, typer.Option(help="With --all: scenes rendered at once.")] = 2,
 ) -> None:
-    """Render a scene to renders/NAME.mp4 (or --format gif / png)."""
-    from scenes.render import (
-        RenderOptions,
-        check_options,
-        check_output_path,
-        default_output,
-        render_trace,
-    )
+    """Render a scene to renders/NAME.mp4 (or gif, png stills, webm)."""
+    from scenes.render import OutputError, RenderOptions, check_options
 
-    entry = get(name)
     if fmt is None:
         fmt = out.suffix.lower().lstrip(".") if out is not None and out.suffix else "mp4"
-    options = RenderOptions(quality=quality, fmt=fmt, theme=theme, lang=lang)
+    options = RenderOptions(
+        quality=quality,
+        fmt=fmt,
+        theme=theme,
+        lang=lang,
+        transparent=transparent,
+        fps=fps,
+        width=width,
+        at=tuple(at or ()),
+        frames=frames,
+    )
     check_options(options)
-    params = entry.make_params(parse_assignments(set_ or []))
+    if all_:
+        if name is not None or out is not None or set_:
+            raise OutputError(
+                "--all: renders every scene with its defaults; give no NAME, --out or --set"
+            )
+        _render_all(options, jobs, force)
+        return
+    _render_one(get(name or DEFAULT_SCENE), set_ or [], out, options, force, verify)
+
+
+def _render_one(
+    entry: SceneEntry, sets: list[str], out: Path | None, options: Any, force: bool, verify: bool
+) -> None:
+    from scenes.render import OutputError, check_output_path, default_output, render_scene
+
+    params = entry.make_params(parse_assignments(sets))
     if out is None:
-        out = default_output(entry.name, fmt)
+        out = default_output(entry.name, options.fmt)
         out.parent.mkdir(parents=True, exist_ok=True)
-    check_output_path(out, fmt)
-    result_trace = entry.build(params)
-    entry.verify(result_trace)
+    check_output_path(out, options.fmt)
     try:
-        result = render_trace(entry, result_trace, out, options)
+        result = render_scene(entry, params, out, options, force=force, verify=verify)
+    except (ParamError, OutputError):
+        raise
     except KeyboardInterrupt:
         raise fail("interrupted; no file was written", 130) from None
     except Exception as err:  # a render failure is ours, not the user's: say so in one line
         raise fail(f"render failed: {type(err).__name__}: {str(err)[:200]}", 1) from None
-    size_kb = result.path.stat().st_size / 1024
-    typer.echo(f"wrote {result.path} ({size_kb:.0f} KB)")
-    if result.subtitles is not None:
+    if result.cached:
+        typer.echo(f"up to date: {out} (unchanged scene, parameters and code; --force renders)")
+    for path in result.paths:
+        if not result.cached:
+            typer.echo(f"wrote {path} ({path.stat().st_size / 1024:.0f} KB)")
+    if result.subtitles is not None and not result.cached:
         typer.echo(f"wrote {result.subtitles}")
+    for path in result.paths:
+        if options.fmt in ("gif", "png"):
+            typer.echo(f"![{entry.name}]({path.as_posix()})")
+        else:
+            typer.echo(f'<video src="{path.as_posix()}" controls loop></video>')
 
 
-def main() -> None:  # pragma: no cover - the console script calls app()
-    app()
+def _option_args(options: Any, force: bool) -> tuple[str, ...]:
+    args = [
+        "--quality",
+        options.quality,
+        "--format",
+        options.fmt,
+        "--theme",
+        options.theme,
+        "--lang",
+        options.lang,
+    ]
+    if options.fps is not None:
+        args += ["--fps", str(options.fps)]
+    if options.width is not None:
+        args += ["--width", str(options.width)]
+    if options.transparent:
+        args.append("--transparent")
+    for t in options.at:
+        args += ["--at", str(t)]
+    if options.frames is not None:
+        args += ["--frames", str(options.frames)]
+    if force:
+        args.append("--force")
+    return tuple(args)
+
+
+def _render_batch(folder: Path, suffix: str, args: tuple[str, ...], jobs: int) -> list[Any]:
+    """Every registered scene into ``folder``, ``jobs`` processes at once, with progress."""
+    from rich.console import Console
+
+    from scenes.batch import BatchItem, render_many, summary_table
+
+    if not 1 <= jobs <= 16:
+        raise ParamError("--jobs", "must be an integer from 1 to 16")
+    folder.mkdir(parents=True, exist_ok=True)
+    items = [BatchItem(e.name, folder / f"{e.name}.{suffix}", args) for e in SCENES]
+    console = Console(stderr=True)
+    results = render_many(items, jobs, console)
+    console.print(summary_table(results))
+    failed = [r.name for r in results if not r.ok]
+    if failed:
+        raise fail(f"{len(failed)} scene(s) failed: {', '.join(failed)}", 1)
+    return results
+
+
+def _render_all(options: Any, jobs: int, force: bool) -> None:
+    _render_batch(Path("renders"), options.fmt, _option_args(options, force), jobs)
+
+
+@app.command()
+@one_line_errors
+def gallery(
+    jobs: Annotated[int, typer.Option(help="Scenes rendered at once.")] = 2,
+    force: Annotated[bool, typer.Option(help="Render even unchanged scenes.")] = False,
+) -> None:
+    """Render every scene as a small GIF into renders/gallery/ and write renders/README.md."""
+    from scenes.gallery import GALLERY_DIR, GALLERY_PAGE, gallery_args, gallery_markdown
+    from scenes.render import write_atomic
+
+    args = gallery_args() + (("--force",) if force else ())
+    results = _render_batch(GALLERY_DIR, "gif", args, jobs)
+    sizes = {r.name: r.size_kb for r in results}
+    write_atomic(GALLERY_PAGE, gallery_markdown(SCENES, sizes).encode())
+    typer.echo(f"wrote {GALLERY_PAGE} ({len(results)} scenes)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The console script: like ``app()``, but the parser's own usage errors are one line too.
+
+    Typer vendors Click in recent releases, so its exceptions are recognised by what they
+    carry (a message and exit code 2), not by importing a private module.
+    """
+    args = sys.argv[1:] if argv is None else argv
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=args or ["--help"], prog_name="explain", standalone_mode=False)
+    except KeyboardInterrupt:
+        typer.echo("error: interrupted", err=True)
+        code = 130
+    except Exception as err:
+        if getattr(err, "exit_code", None) != USAGE_EXIT or not hasattr(err, "format_message"):
+            raise
+        typer.echo(f"error: {err.format_message()}", err=True)
+        code = USAGE_EXIT
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":  # `python -m scenes.cli`, used by parallel renders
+    main()

@@ -1,18 +1,20 @@
-"""Rendering a trace to a file: Manim in a private temporary media folder, then an atomic move.
+"""Rendering a trace to files: Manim in a private temporary media folder, then atomic moves.
 
-The output path is only ever touched by ``os.replace`` of a complete file, so a failed
-or interrupted render leaves the previous output intact and no partial file behind.
+An output path is only ever touched by ``os.replace`` of a complete file, so a failed or
+interrupted render leaves the previous output intact and no partial file behind.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -25,20 +27,14 @@ QUALITIES: dict[str, str] = {
     "high": "high_quality",  # 1920x1080, 60 fps: lectures
     "4k": "fourk_quality",  # 3840x2160, 60 fps
 }
-FORMATS: tuple[str, ...] = ("mp4", "gif", "png")
+FORMATS: tuple[str, ...] = ("mp4", "gif", "png", "webm")
 THEMES: tuple[str, ...] = ("dark", "light")
 LANGS: tuple[str, ...] = ("en", "zh")
+GIF_FPS = 15  # a GIF for notes needs no more; more frames only make it larger
+MAX_STILLS = 50
 
-# A GIF is made from a lossless intermediate: h264's noise in a lossy MP4 changes
-# scattered pixels in every frame, so GIF frame differencing could not skip the static
-# parts (conv-stride: 3.7 MB from the MP4, 0.55 MB from the lossless intermediate).
-LOSSLESS_INTERMEDIATE: dict[str, Any] = {
-    "pixel_format": "yuv444p",
-    "video_encoder_options": {"preset": "ultrafast", "crf": "0"},
-}
-
-# Measured on a 2-core machine (see bench/): per-play cache hashing costs about half of
-# a conv scene's render time and only pays off when re-rendering long 1080p scenes, so
+# Measured on a 2-core machine (bench/RESULTS.md): per-play cache hashing costs about half
+# of a conv scene's render time and only pays off when re-rendering long 1080p scenes, so
 # caching is off; several encoders in flight overlap encoding with drawing.
 MANIM_SETTINGS: dict[str, Any] = {
     "disable_caching": True,
@@ -46,6 +42,19 @@ MANIM_SETTINGS: dict[str, Any] = {
     "video_encoder_options": {"preset": "veryfast"},
     "verbosity": "ERROR",
     "progress_bar": "none",
+}
+
+# GIFs and stills are cut from a lossless intermediate: h264's noise in a lossy MP4 changes
+# scattered pixels in every frame, so GIF frame differencing could not skip the static
+# parts (conv-stride: 3.7 MB from the MP4, 0.55 MB from the lossless intermediate).
+LOSSLESS_INTERMEDIATE: dict[str, Any] = {
+    "pixel_format": "yuv444p",
+    "video_encoder_options": {"preset": "ultrafast", "crf": "0"},
+}
+# VP9's default settings take minutes; these keep WebM within a few times the MP4's time.
+WEBM_SETTINGS: dict[str, Any] = {
+    "format": "webm",
+    "video_encoder_options": {"deadline": "realtime", "cpu-used": "8", "crf": "30", "b": "0"},
 }
 
 
@@ -59,16 +68,23 @@ class RenderOptions:
     fmt: str = "mp4"
     theme: str = "dark"
     lang: str = "en"
+    transparent: bool = False  # png (last frame) and webm only
+    fps: int | None = None  # gif only; default min(GIF_FPS, the quality's frame rate)
+    width: int | None = None  # gif only, pixels; default the quality's width
+    at: tuple[float, ...] = ()  # png: stills at these seconds
+    frames: int | None = None  # png: this many stills, evenly spaced, the last at the end
 
 
 @dataclass(frozen=True)
 class RenderResult:
-    path: Path
-    subtitles: Path | None  # the .srt written beside a video, if any
+    paths: list[Path]  # the files written (several for --frames / several --at)
+    subtitles: Path | None = None  # the .srt written beside a video, if any
+    cached: bool = False  # an unchanged earlier render was reused
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def check_options(options: RenderOptions) -> None:
-    """Raise OutputError naming the option when a value is not one of the allowed ones."""
+    """Raise OutputError naming the option when a value or combination is not allowed."""
     for option, value, allowed in (
         ("--quality", options.quality, tuple(QUALITIES)),
         ("--format", options.fmt, FORMATS),
@@ -77,6 +93,26 @@ def check_options(options: RenderOptions) -> None:
     ):
         if value not in allowed:
             raise OutputError(f"{option}: must be one of {', '.join(allowed)} (got {value[:40]!r})")
+    fmt = options.fmt
+    if options.fps is not None and (fmt != "gif" or not 1 <= options.fps <= 60):
+        raise OutputError("--fps: only with --format gif, from 1 to 60")
+    if options.width is not None and (fmt != "gif" or not 64 <= options.width <= 3840):
+        raise OutputError("--width: only with --format gif, from 64 to 3840 pixels")
+    if options.at and options.frames is not None:
+        raise OutputError("--at: give either --at or --frames, not both")
+    if options.at and (fmt != "png" or any(t < 0 for t in options.at)):
+        raise OutputError("--at: only with --format png, seconds >= 0")
+    if len(options.at) > MAX_STILLS:
+        raise OutputError(f"--at: at most {MAX_STILLS} stills")
+    if options.frames is not None and (fmt != "png" or not 1 <= options.frames <= MAX_STILLS):
+        raise OutputError(f"--frames: only with --format png, from 1 to {MAX_STILLS}")
+    if options.transparent and not (fmt == "webm" or (fmt == "png" and not stills(options))):
+        raise OutputError("--transparent: only for webm or the last-frame png")
+
+
+def stills(options: RenderOptions) -> bool:
+    """Whether this render cuts stills out of a video rather than drawing the last frame."""
+    return bool(options.at) or options.frames is not None
 
 
 def default_output(name: str, fmt: str, folder: Path = Path("renders")) -> Path:
@@ -99,15 +135,7 @@ def check_output_path(path: Path, fmt: str) -> Path:
 
 def install_file(src: Path, dest: Path) -> None:
     """Copy ``src`` next to ``dest`` under a hidden name, then atomically replace ``dest``."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        shutil.copyfile(src, tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, dest)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_atomic(dest, src.read_bytes())
 
 
 def write_atomic(dest: Path, data: bytes) -> None:
@@ -134,11 +162,9 @@ def ffmpeg_executable() -> str:
     return exe
 
 
-def mp4_to_gif(src: Path, dest: Path, fps: int | None = None, width: int | None = None) -> None:
+def mp4_to_gif(src: Path, dest: Path, fps: int, width: int | None = None) -> None:
     """A looping GIF with a palette made for this clip (palettegen/paletteuse)."""
-    filters = []
-    if fps:
-        filters.append(f"fps={fps}")
+    filters = [f"fps={fps}"]
     if width:
         filters.append(f"scale={width}:-2:flags=lanczos")
     chain = ",".join(filters + ["split[a][b]"])
@@ -150,25 +176,127 @@ def mp4_to_gif(src: Path, dest: Path, fps: int | None = None, width: int | None 
     subprocess.run(cmd, check=True, capture_output=True)
 
 
-@contextmanager
-def _media_dir() -> Iterator[Path]:
-    with tempfile.TemporaryDirectory(prefix="explain-media-") as tmp:
-        yield Path(tmp)
+def still_times(duration: float, frame_count: int, options: RenderOptions) -> list[float]:
+    """The moments (seconds) to cut stills at; ``--frames N`` ends on the last frame."""
+    if options.at:
+        late = [t for t in options.at if t > duration]
+        if late:
+            raise OutputError(
+                f"--at: {late[0]:g} s is past the end of the video ({duration:.2f} s)"
+            )
+        return list(options.at)
+    n = options.frames or 1
+    last = (frame_count - 1) / frame_count * duration
+    return [last * (i + 1) / n for i in range(n)]
+
+
+def still_paths(out: Path, times: list[float]) -> list[Path]:
+    if len(times) == 1:
+        return [out]
+    return [out.with_name(f"{out.stem}-{t:05.2f}s{out.suffix}") for t in times]
+
+
+def cut_stills(video: Path, times: list[float], dest: list[Path]) -> None:
+    """Decode the video once and save the frame shown at each time as a PNG."""
+    import av
+
+    with av.open(str(video)) as container:
+        stream = container.streams.video[0]
+        rate = float(stream.average_rate or 1)
+        wanted = {int(round(t * rate)): i for i, t in enumerate(times)}
+        last = None
+        for index, frame in enumerate(container.decode(stream)):
+            last = frame
+            for want, i in list(wanted.items()):
+                if want == index:
+                    _save_png(frame.to_image(), dest[i])
+                    del wanted[want]
+        for i in wanted.values():  # times rounded past the last decoded frame
+            if last is not None:
+                _save_png(last.to_image(), dest[i])
+
+
+def _save_png(image: Any, dest: Path) -> None:
+    import io
+
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    write_atomic(dest, buf.getvalue())
 
 
 def manim_config(media_dir: Path, options: RenderOptions) -> dict[str, Any]:
     """The Manim settings for one render, applied with ``tempconfig``."""
     settings = dict(MANIM_SETTINGS)
+    last_frame_only = options.fmt == "png" and not stills(options)
     settings.update(
         media_dir=str(media_dir),
         quality=QUALITIES[options.quality],
         output_file="scene",
-        write_to_movie=options.fmt != "png",
-        save_last_frame=options.fmt == "png",
+        write_to_movie=not last_frame_only,
+        save_last_frame=last_frame_only,
+        transparent=options.transparent,
     )
-    if options.fmt == "gif":
+    if options.fmt == "gif" or stills(options):
         settings.update(LOSSLESS_INTERMEDIATE)
+    if options.fmt == "webm":
+        settings.update(WEBM_SETTINGS)
     return settings
+
+
+def code_fingerprint() -> str:
+    """A hash of explain's own source, so that a cached render is redone when code changes."""
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parent.parent
+    for package in ("mlcore", "scenes"):
+        for path in sorted((root / package).rglob("*.py")):
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def render_key(scene: str, params: dict[str, Any], options: RenderOptions) -> str:
+    """Content hash of everything a render depends on: scene, parameters, options, code."""
+    try:
+        version = metadata.version("explain")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    doc = {
+        "scene": scene,
+        "params": params,
+        "options": dataclasses.asdict(options),
+        "version": version,
+        "code": code_fingerprint(),
+    }
+    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
+
+
+def _stamp_path(out: Path) -> Path:
+    return out.with_name(f".{out.name}.explain-key")
+
+
+def cached_result(out: Path, key: str, options: RenderOptions) -> RenderResult | None:
+    """The earlier render at ``out`` if it was made with the same key and is still there."""
+    stamp = _stamp_path(out)
+    if not stamp.is_file():
+        return None
+    try:
+        saved = json.loads(stamp.read_text())
+    except (OSError, ValueError):
+        return None
+    paths = [Path(p) for p in saved.get("paths", [])]
+    if saved.get("key") != key or not all(p.is_file() for p in paths):
+        return None
+    srt = Path(saved["subtitles"]) if saved.get("subtitles") else None
+    return RenderResult(paths, srt if srt and srt.is_file() else None, cached=True)
+
+
+def _write_stamp(out: Path, key: str, result: RenderResult) -> None:
+    doc = {
+        "key": key,
+        "paths": [str(p) for p in result.paths],
+        "subtitles": str(result.subtitles) if result.subtitles else None,
+    }
+    write_atomic(_stamp_path(out), json.dumps(doc).encode())
 
 
 def render_trace(
@@ -181,23 +309,72 @@ def render_trace(
 
     check_options(options)
     scene_class = entry.scene_class()
-    with _media_dir() as media, tempconfig(manim_config(media, options)):
+    with (
+        tempfile.TemporaryDirectory(prefix="explain-media-") as media_name,
+        tempconfig(manim_config(Path(media_name), options)),
+    ):
+        media = Path(media_name)
         scene = scene_class(trace=trace, theme=THEME_TABLE[options.theme], lang=options.lang)
         scene.render()
         writer = scene.renderer.file_writer
-        if options.fmt == "png":
+        if options.fmt == "png" and not stills(options):
             install_file(Path(writer.image_file_path), out)
-            return RenderResult(out, None)
+            return RenderResult([out])
         movie = Path(writer.movie_file_path)
+        if options.fmt == "png":
+            duration, frame_count = _duration(movie)
+            times = still_times(duration, frame_count, options)
+            paths = still_paths(out, times)
+            cut_stills(movie, times, paths)
+            return RenderResult(paths)
         if options.fmt == "gif":
             gif = media / "scene.gif"
-            mp4_to_gif(movie, gif)
+            from manim import config
+
+            fps = options.fps or min(GIF_FPS, int(config.frame_rate))
+            mp4_to_gif(movie, gif, fps, options.width)
             install_file(gif, out)
-            return RenderResult(out, None)
+            return RenderResult([out])
         install_file(movie, out)
         srt = movie.with_suffix(".srt")
         if srt.exists():
             srt_out = out.with_suffix(".srt")
             install_file(srt, srt_out)
-            return RenderResult(out, srt_out)
-        return RenderResult(out, None)
+            return RenderResult([out], srt_out)
+        return RenderResult([out])
+
+
+def _duration(video: Path) -> tuple[float, int]:
+    import av
+
+    with av.open(str(video)) as container:
+        stream = container.streams.video[0]
+        frames = stream.frames or sum(1 for _ in container.decode(stream))
+        rate = float(stream.average_rate or 1)
+    return frames / rate, frames
+
+
+def render_scene(
+    entry: SceneEntry,
+    params: Any,
+    out: Path,
+    options: RenderOptions,
+    *,
+    force: bool = False,
+    verify: bool = True,
+) -> RenderResult:
+    """Build (and verify) the trace, render it, remember the key; reuse an unchanged render."""
+    from mlcore.params import params_to_dict
+
+    check_options(options)
+    key = render_key(entry.name, params_to_dict(params), options)
+    if not force:
+        hit = cached_result(out, key, options)
+        if hit is not None:
+            return hit
+    trace = entry.build(params)
+    if verify:
+        entry.verify(trace)
+    result = render_trace(entry, trace, out, options)
+    _write_stamp(out, key, result)
+    return result

@@ -100,7 +100,15 @@ def test_trace_out_file(tmp_path: Path, suffix: str) -> None:
         (("trace", "conv", "--set", "seed=-1"), ("seed",)),
         (("trace", "conv", "--out", "x.txt"), ("--out", ".json")),
         (("render", "conv", "--quality", "ultra"), ("--quality", "low, medium, high, 4k")),
-        (("render", "conv", "--format", "avi"), ("--format", "mp4, gif, png")),
+        (("render", "conv", "--format", "avi"), ("--format", "mp4, gif, png, webm")),
+        (("render", "conv", "--fps", "10"), ("--fps", "gif")),
+        (("render", "conv", "--format", "gif", "--width", "10"), ("--width", "64")),
+        (("render", "conv", "--at", "1"), ("--at", "png")),
+        (("render", "conv", "--format", "png", "--frames", "0"), ("--frames",)),
+        (("render", "conv", "--format", "png", "--frames", "2", "--at", "1"), ("--at",)),
+        (("render", "conv", "--transparent"), ("--transparent", "webm")),
+        (("render", "conv", "--all"), ("--all",)),
+        (("render", "--all", "--jobs", "0"), ("--jobs",)),
         (("render", "conv", "--theme", "pink"), ("--theme",)),
         (("render", "conv", "--lang", "fr"), ("--lang", "en, zh")),
         (("render", "conv", "--out", "/nonexistent-dir/x.mp4"), ("--out", "does not exist")),
@@ -134,7 +142,7 @@ def test_render_calls_the_renderer_with_checked_arguments(
     def fake_render(entry: Any, trace: Trace, out: Path, options: Any) -> Any:
         calls.append((entry.name, trace.params, out, options))
         out.write_bytes(b"video")
-        return render_module.RenderResult(out, None)
+        return render_module.RenderResult([out])
 
     monkeypatch.setattr(render_module, "render_trace", fake_render)
     out = tmp_path / "a.gif"
@@ -160,3 +168,59 @@ def test_render_failure_is_one_line_and_leaves_previous_output(
     assert "render failed" in result.stderr and "Traceback" not in result.output
     assert out.read_bytes() == b"previous"
     assert list(tmp_path.iterdir()) == [out]
+
+
+def test_cache_reuses_an_unchanged_render_and_force_renders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[Path] = []
+
+    def fake_render(entry: Any, trace: Trace, out: Path, options: Any) -> Any:
+        calls.append(out)
+        out.write_bytes(b"video")
+        return render_module.RenderResult([out])
+
+    monkeypatch.setattr(render_module, "render_trace", fake_render)
+    out = tmp_path / "a.mp4"
+    assert run("render", "conv", "--out", str(out)).exit_code == 0
+    again = run("render", "conv", "--out", str(out))
+    assert again.exit_code == 0 and "up to date" in again.stdout
+    assert len(calls) == 1
+    assert run("render", "conv", "--out", str(out), "--set", "seed=1").exit_code == 0
+    assert len(calls) == 2  # other parameters: rendered
+    assert run("render", "conv", "--out", str(out), "--set", "seed=1", "--force").exit_code == 0
+    assert len(calls) == 3  # --force: rendered although unchanged
+    out.unlink()
+    assert run("render", "conv", "--out", str(out), "--set", "seed=1").exit_code == 0
+    assert len(calls) == 4  # the file is gone: rendered
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["render", "conv", "--fps", "abc"], ("--fps",)),
+        (["render", "--bogus"], ("--bogus",)),
+        (["trace"], ("name",)),
+    ],
+)
+def test_console_script_parser_errors_are_one_line(
+    argv: list[str], words: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from scenes.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ")
+    for word in words:
+        assert word.lower() in err[0].lower()
+
+
+def test_console_script_without_arguments_shows_help(capsys: pytest.CaptureFixture[str]) -> None:
+    from scenes.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main([])
+    assert exit_info.value.code == 0
+    assert "render" in capsys.readouterr().out

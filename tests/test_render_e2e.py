@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import av
@@ -21,12 +22,12 @@ def render(tmp_path: Path, *args: str) -> Path:
     out = tmp_path / f"conv-stride.{fmt}"
     result = runner.invoke(app, ["render", "conv-stride", "--out", str(out), *args])
     assert result.exit_code == 0, result.output
-    assert f"wrote {out}" in result.stdout
+    assert f"wrote {out.with_suffix('')}" in result.stdout
     return out
 
 
-def test_mp4_h264_at_480p15_with_subtitles(tmp_path: Path) -> None:
-    out = render(tmp_path, "--format", "mp4")
+def test_mp4_h264_at_480p15_with_chinese_subtitles(tmp_path: Path) -> None:
+    out = render(tmp_path, "--format", "mp4", "--lang", "zh")
     with av.open(str(out)) as container:
         stream = container.streams.video[0]
         assert stream.codec_context.name == "h264"
@@ -37,8 +38,13 @@ def test_mp4_h264_at_480p15_with_subtitles(tmp_path: Path) -> None:
     assert 8 < duration < 30
     assert abs(frames - duration * 15) <= 2
     srt = out.with_suffix(".srt").read_text()
-    assert "-->" in srt and "window" in srt
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["conv-stride.mp4", "conv-stride.srt"]
+    assert "-->" in srt and "窗口" in srt  # the captions, in Chinese
+    times = [line.split(" --> ") for line in srt.splitlines() if " --> " in line]
+    assert len(times) >= 3
+    assert all(start < end for start, end in times)
+    assert all(times[i][1] <= times[i + 1][0] for i in range(len(times) - 1))  # in order
+    names = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("."))
+    assert names == ["conv-stride.mp4", "conv-stride.srt"]
 
 
 def test_gif_loops_with_a_palette_under_1mb(tmp_path: Path) -> None:
@@ -50,6 +56,37 @@ def test_gif_loops_with_a_palette_under_1mb(tmp_path: Path) -> None:
         assert gif.mode == "P"  # palette image
         assert gif.n_frames > 50
     assert out.stat().st_size < 1_000_000
+
+
+def test_small_gif_for_notes(tmp_path: Path) -> None:
+    out = render(tmp_path, "--format", "gif", "--width", "480", "--fps", "10")
+    with Image.open(out) as gif:
+        assert gif.size == (480, 270)
+        assert gif.info.get("duration") == 100  # ms per frame: 10 fps
+        assert gif.info.get("loop") == 0
+
+
+def test_png_stills_at_chosen_moments(tmp_path: Path) -> None:
+    out = render(tmp_path, "--format", "png", "--frames", "3")
+    stills = sorted(p for p in tmp_path.iterdir() if p.suffix == ".png")
+    assert len(stills) == 3 and not out.exists()
+    for still in stills:
+        with Image.open(still) as png:
+            assert png.size == LOW
+
+
+def test_parallel_renders_do_not_collide(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from scenes.batch import BatchItem, render_many
+
+    args = ("--format", "png")
+    items = [BatchItem(n, tmp_path / f"{n}.png", args) for n in ("conv-stride", "conv-padding")]
+    results = render_many(items, jobs=2, console=Console(file=io.StringIO()))
+    assert all(r.ok for r in results), [r.message for r in results]
+    for item in items:
+        with Image.open(item.out) as png:
+            assert png.size == LOW
 
 
 def test_png_is_the_last_frame(tmp_path: Path) -> None:
