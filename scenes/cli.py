@@ -289,6 +289,11 @@ def main(argv: list[str] | None = None) -> None:
     Typer vendors Click in recent releases, so its exceptions are recognised by what they
     carry (a message and exit code 2), not by importing a private module.
     """
+    import signal
+
+    # A terminated render cleans up like an interrupted one: temporary files go, the
+    # previous output stays.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     args = sys.argv[1:] if argv is None else argv
     command = typer.main.get_command(app)
     try:

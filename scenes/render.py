@@ -299,6 +299,23 @@ def _write_stamp(out: Path, key: str, result: RenderResult) -> None:
     write_atomic(_stamp_path(out), json.dumps(doc).encode())
 
 
+MEDIA_PREFIX = "explain-media-"
+
+
+def remove_stale_media() -> None:
+    """Delete media folders left by renders whose process was killed (SIGKILL cannot clean)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{MEDIA_PREFIX}*-*"):
+        pid_text = folder.name[len(MEDIA_PREFIX) :].split("-", 1)[0]
+        if not pid_text.isdigit() or int(pid_text) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:  # alive, someone else's
+            continue
+
+
 def render_trace(
     entry: SceneEntry, trace: Trace, out: Path, options: RenderOptions
 ) -> RenderResult:
@@ -309,8 +326,9 @@ def render_trace(
 
     check_options(options)
     scene_class = entry.scene_class()
+    remove_stale_media()
     with (
-        tempfile.TemporaryDirectory(prefix="explain-media-") as media_name,
+        tempfile.TemporaryDirectory(prefix=f"{MEDIA_PREFIX}{os.getpid()}-") as media_name,
         tempconfig(manim_config(Path(media_name), options)),
     ):
         media = Path(media_name)
