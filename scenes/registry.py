@@ -120,6 +120,46 @@ SCENES: tuple[SceneEntry, ...] = (
         bias=True,
     ),
     # --- optimisation (issue 3) ---
+    SceneEntry(
+        name="linear-loss",
+        description="y = w·x on x=1,2,3, y=2,4,6: try every w, the MSE curve and its minimum",
+        params="mlcore.optim:LinearLossParams",
+        builder="mlcore.optim:linear_loss_trace",
+        verifier="mlcore.optim:verify_linear_loss_trace",
+        scene="scenes.optim:LinearLossScene",
+    ),
+    SceneEntry(
+        name="gradient-descent",
+        description="Batch gradient descent: w slides down the MSE curve; cost and its EWMA",
+        params="mlcore.optim:GradientDescentParams",
+        builder="mlcore.optim:gradient_descent_trace",
+        verifier="mlcore.optim:verify_gradient_descent_trace",
+        scene="scenes.optim:GradientDescentScene",
+    ),
+    SceneEntry(
+        name="sgd",
+        description="Batch GD, mini-batch and SGD side by side: noisy vs smooth cost curves",
+        params="mlcore.optim:SGDParams",
+        builder="mlcore.optim:sgd_trace",
+        verifier="mlcore.optim:verify_sgd_trace",
+        scene="scenes.optim:SGDScene",
+        # Noisy targets around y = 2x: on the course's exact data every sample agrees on
+        # w = 2 and SGD shows no noise at all.
+        defaults={
+            "x": (1.0, 1.5, 2.0, 2.5, 3.0, 3.5),
+            "y": (3.0, 2.0, 5.2, 3.8, 7.4, 5.9),
+            "lr": 0.05,
+            "epochs": 15,
+        },
+    ),
+    SceneEntry(
+        name="saddle-point",
+        description="Gradient descent stalls at a saddle of x²−y²; SGD and momentum escape",
+        params="mlcore.saddle:SaddleParams",
+        builder="mlcore.saddle:saddle_trace",
+        verifier="mlcore.saddle:verify_saddle_trace",
+        scene="scenes.saddle:SaddleScene",
+    ),
     # --- backprop (issue 4) ---
     # --- activation, logistic, softmax (issue 5) ---
     # --- pooling and CNN architecture (issue 6) ---
