@@ -161,6 +161,23 @@ SCENES: tuple[SceneEntry, ...] = (
         scene="scenes.saddle:SaddleScene",
     ),
     # --- backprop (issue 4) ---
+    SceneEntry(
+        name="backprop",
+        description="Backprop through (w·x + b − y)²: values forward, gradients back, one update",
+        params="mlcore.backprop:BackpropParams",
+        builder="mlcore.backprop:backprop_trace",
+        verifier="mlcore.backprop:verify_backprop_trace",
+        scene="scenes.backprop:BackpropScene",
+    ),
+    SceneEntry(
+        name="backprop-shared",
+        description="w used twice in sigmoid(w·x + b)·tanh(w): its two gradients add up",
+        params="mlcore.backprop:BackpropParams",
+        builder="mlcore.backprop:backprop_trace",
+        verifier="mlcore.backprop:verify_backprop_trace",
+        scene="scenes.backprop:BackpropScene",
+        defaults={"expr": "sigmoid(w*x + b)*tanh(w)", "values": "x=2,w=1,b=0.5"},
+    ),
     # --- activation, logistic, softmax (issue 5) ---
     # --- pooling and CNN architecture (issue 6) ---
     # --- RNN and embeddings (issue 7) ---
