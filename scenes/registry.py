@@ -179,6 +179,30 @@ SCENES: tuple[SceneEntry, ...] = (
         defaults={"expr": "sigmoid(w*x + b)*tanh(w)", "values": "x=2,w=1,b=0.5"},
     ),
     # --- activation, logistic, softmax (issue 5) ---
+    SceneEntry(
+        name="activation",
+        description="Sigmoid, tanh and ReLU, and why two linear layers without one collapse",
+        params="mlcore.activation:ActivationParams",
+        builder="mlcore.activation:activation_trace",
+        verifier="mlcore.activation:verify_activation_trace",
+        scene="scenes.activation:ActivationScene",
+    ),
+    SceneEntry(
+        name="logistic",
+        description="Logistic regression on hours studied: sigmoid, BCE and a moving boundary",
+        params="mlcore.logistic:LogisticParams",
+        builder="mlcore.logistic:logistic_trace",
+        verifier="mlcore.logistic:verify_logistic_trace",
+        scene="scenes.logistic:LogisticScene",
+    ),
+    SceneEntry(
+        name="softmax",
+        description="Softmax and cross-entropy step by step, max subtraction, NLL and one-hot",
+        params="mlcore.softmax:SoftmaxParams",
+        builder="mlcore.softmax:softmax_trace",
+        verifier="mlcore.softmax:verify_softmax_trace",
+        scene="scenes.softmax:SoftmaxScene",
+    ),
     # --- pooling and CNN architecture (issue 6) ---
     # --- RNN and embeddings (issue 7) ---
 )

@@ -1,0 +1,173 @@
+"""Logistic regression on one feature, trained by plain gradient descent and traced every epoch.
+
+p = sigmoid(w·x + b); the loss is the mean binary cross-entropy. The tracer uses the
+closed-form gradient (mean of (p − y)·x and of p − y) and a log-sigmoid form of the BCE;
+``verify_logistic_trace`` replays the training with ``F.binary_cross_entropy``, autograd
+and ``torch.optim.SGD``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from mlcore.params import ParamError, param, params_to_dict
+from mlcore.trace import Trace, to_nested
+
+MAX_SAMPLES = 8  # points readable on the plot and in the per-sample table
+MAX_EPOCHS = 2000  # the trace keeps every epoch; the scene shows a few snapshots
+SNAPSHOTS = 7  # epochs drawn as curves, spread over the training
+CURVE_POINTS = 61  # samples of the sigmoid curve per snapshot
+CURVE_MARGIN = 1.5  # x units shown left and right of the data
+# Beyond this |w·x + b| the sigmoid rounds to exactly 0 or 1 and BCE's log is clipped by
+# torch (at -100), so such a run has no honest per-sample loss to show.
+MAX_LOGIT = 30.0
+
+
+@dataclass(frozen=True)
+class LogisticParams:
+    """The course's data (hours studied -> passed) and the training settings."""
+
+    x: tuple[float, ...] = param(
+        (1.0, 2.0, 3.0), "inputs (hours studied)", low=-10, high=10, min_len=2, max_len=MAX_SAMPLES
+    )
+    y: tuple[int, ...] = param(
+        (0, 0, 1), "labels, 0 or 1, one per x", low=0, high=1, min_len=2, max_len=MAX_SAMPLES
+    )
+    lr: float = param(1.0, "learning rate of gradient descent", low=0.001, high=5.0)
+    epochs: int = param(300, "gradient-descent steps", low=1, high=MAX_EPOCHS)
+    seed: int = param(0, "seed of the initial weight and bias", low=0, high=2**31 - 1)
+
+    def validate(self) -> None:
+        if len(self.y) != len(self.x):
+            raise ParamError(
+                "y", f"needs one label per x ({len(self.x)} x values, {len(self.y)} labels)"
+            )
+
+
+def _initial(seed: int) -> tuple[float, float]:
+    """Weight and bias drawn like nn.Linear(1, 1): uniform in [-1, 1)."""
+    gen = torch.Generator().manual_seed(seed)
+    w, b = (torch.rand(2, generator=gen, dtype=torch.float64) * 2 - 1).tolist()
+    return round(w, 2), round(b, 2)  # short numbers on screen at epoch 0
+
+
+def _bce_per_sample(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """−[y·log p + (1−y)·log(1−p)] with p = sigmoid(z), via log-sigmoid (no log(0))."""
+    return -(y * F.logsigmoid(z) + (1 - y) * F.logsigmoid(-z))
+
+
+def snapshot_epochs(epochs: int, count: int = SNAPSHOTS) -> list[int]:
+    """Epochs to draw: 0, then roughly geometric spacing (early epochs change the most)."""
+    if epochs + 1 <= count:
+        return list(range(epochs + 1))
+    picks = {0, epochs}
+    for i in range(1, count - 1):
+        picks.add(round(epochs ** (i / (count - 1))))
+    return sorted(picks)
+
+
+def logistic_trace(params: LogisticParams) -> Trace:
+    """Train p = sigmoid(w·x + b) for ``params.epochs`` steps and record each epoch."""
+    x = torch.tensor(params.x, dtype=torch.float64)  # (N,)
+    y = torch.tensor(params.y, dtype=torch.float64)  # (N,)
+    w, b = (torch.tensor(v, dtype=torch.float64) for v in _initial(params.seed))
+    weights, biases, losses = [], [], []
+    all_probs, all_sample_losses = [], []
+    for epoch in range(params.epochs + 1):  # epoch e: the model after e updates
+        z = w * x + b  # (N,)
+        if float(z.abs().max()) > MAX_LOGIT:
+            raise ParamError(
+                "lr",
+                f"the sigmoid saturates at epoch {epoch} (|w·x + b| > {MAX_LOGIT:g});"
+                " use a smaller lr, fewer epochs or smaller x",
+            )
+        p = torch.sigmoid(z)  # (N,)
+        sample_loss = _bce_per_sample(z, y)  # (N,)
+        weights.append(float(w))
+        biases.append(float(b))
+        losses.append(float(sample_loss.mean()))
+        all_probs.append(p)
+        all_sample_losses.append(sample_loss)
+        if epoch == params.epochs:
+            break
+        # d(mean BCE)/dz = (p − y)/N, so the gradients need no autograd.
+        grad_w = ((p - y) * x).mean()
+        grad_b = (p - y).mean()
+        w = w - params.lr * grad_w
+        b = b - params.lr * grad_b
+
+    lo, hi = min(params.x) - CURVE_MARGIN, max(params.x) + CURVE_MARGIN
+    curve_x = torch.linspace(lo, hi, CURVE_POINTS, dtype=torch.float64)  # (G,)
+    picks = snapshot_epochs(params.epochs)
+    curves = torch.stack([torch.sigmoid(weights[e] * curve_x + biases[e]) for e in picks])  # (S, G)
+    steps = []
+    for e in picks:
+        # Decision boundary: p = 0.5 where w·x + b = 0.
+        boundary = -biases[e] / weights[e] if abs(weights[e]) > 1e-12 else None
+        steps.append(
+            {
+                "epoch": e,
+                "weight": weights[e],
+                "bias": biases[e],
+                "loss": losses[e],
+                "probs": to_nested(all_probs[e]),
+                "sample_loss": to_nested(all_sample_losses[e]),
+                "boundary": boundary,
+                # Samples on the right side of the boundary (p > 0.5 exactly when y = 1).
+                "correct": int(((all_probs[e] > 0.5) == (y > 0.5)).sum()),
+            }
+        )
+    return Trace(
+        scene="logistic",
+        params=params_to_dict(params),
+        tensors={
+            "x": to_nested(x),
+            "y": to_nested(y),
+            "weight": weights,  # (E+1,) before each update, then the final weight
+            "bias": biases,  # (E+1,)
+            "loss": losses,  # (E+1,) mean BCE at each epoch
+            "probs": to_nested(torch.stack(all_probs)),  # (E+1, N)
+            "sample_loss": to_nested(torch.stack(all_sample_losses)),  # (E+1, N)
+            "curve_x": to_nested(curve_x),  # (G,)
+            "curve_p": to_nested(curves),  # (S, G) one curve per snapshot
+        },
+        steps=steps,
+        extra={"snapshots": picks},
+    )
+
+
+def verify_logistic_trace(trace: Trace, tol: float = 1e-9) -> None:
+    """Replay the training with F.binary_cross_entropy, autograd and SGD; compare every epoch."""
+    x = torch.tensor(trace.tensors["x"], dtype=torch.float64)  # (N,)
+    y = torch.tensor(trace.tensors["y"], dtype=torch.float64)  # (N,)
+    weights, biases = trace.tensors["weight"], trace.tensors["bias"]
+    w = torch.tensor([weights[0]], dtype=torch.float64, requires_grad=True)
+    b = torch.tensor([biases[0]], dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.SGD([w, b], lr=trace.params["lr"])
+    probs = torch.tensor(trace.tensors["probs"], dtype=torch.float64)  # (E+1, N)
+    sample = torch.tensor(trace.tensors["sample_loss"], dtype=torch.float64)  # (E+1, N)
+    for epoch in range(len(weights)):
+        w_now, b_now = w.detach().item(), b.detach().item()
+        if abs(w_now - weights[epoch]) > tol or abs(b_now - biases[epoch]) > tol:
+            raise AssertionError(f"weight or bias at epoch {epoch} disagrees with torch SGD")
+        opt.zero_grad()
+        p = torch.sigmoid(w * x + b)  # (N,)
+        loss = F.binary_cross_entropy(p, y)
+        if abs(loss.detach().item() - trace.tensors["loss"][epoch]) > tol:
+            raise AssertionError(f"loss at epoch {epoch} disagrees with F.binary_cross_entropy")
+        if not torch.allclose(p.detach(), probs[epoch], rtol=0, atol=tol):
+            raise AssertionError(f"probabilities at epoch {epoch} disagree with torch.sigmoid")
+        per = F.binary_cross_entropy(p.detach(), y, reduction="none")
+        if not torch.allclose(per, sample[epoch], rtol=1e-9, atol=tol):
+            raise AssertionError(f"per-sample BCE at epoch {epoch} disagrees with torch")
+        loss.backward()
+        opt.step()
+    curve_x = torch.tensor(trace.tensors["curve_x"], dtype=torch.float64)
+    for s, e in enumerate(trace.extra["snapshots"]):
+        expected = torch.sigmoid(weights[e] * curve_x + biases[e])
+        got = torch.tensor(trace.tensors["curve_p"][s], dtype=torch.float64)
+        if not torch.allclose(got, expected, rtol=0, atol=tol):
+            raise AssertionError(f"sigmoid curve of epoch {e} disagrees with torch.sigmoid")

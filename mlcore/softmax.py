@@ -1,0 +1,162 @@
+"""Softmax and cross-entropy, stage by stage: logits -> shifted -> exp -> probabilities -> loss.
+
+The tracer does each stage itself (subtract the maximum, exponentiate, sum, divide,
+take -log p[target]) in float64; ``verify_softmax_trace`` compares with ``torch.softmax``,
+``F.cross_entropy`` and ``F.nll_loss(F.log_softmax(...))``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from mlcore.params import ParamError, param, params_to_dict
+from mlcore.trace import Trace, to_nested
+
+# Classes the scene can draw as readable bars side by side.
+MAX_CLASSES = 8
+# Logit magnitudes allowed: far past exp()'s overflow (about 709 in float64), still readable.
+MAX_LOGIT = 10_000.0
+# Largest logit of the overflow demo: exp() of it is infinite in float32 and float64.
+OVERFLOW_OFFSET = 1000.0
+# Precision in which the naive exp is tried (torch's default dtype, as in the course).
+NAIVE_DTYPE = torch.float32
+
+
+@dataclass(frozen=True)
+class SoftmaxParams:
+    """Raw scores for a few classes and the index of the true class."""
+
+    logits: tuple[float, ...] = param(
+        (2.0, 1.0, 0.1),
+        "raw scores z, one per class",
+        low=-MAX_LOGIT,
+        high=MAX_LOGIT,
+        min_len=2,
+        max_len=MAX_CLASSES,
+    )
+    target: int = param(0, "index of the true class", low=0, high=MAX_CLASSES - 1)
+
+    def validate(self) -> None:
+        if self.target >= len(self.logits):
+            raise ParamError(
+                "target",
+                f"must be a class index from 0 to {len(self.logits) - 1}"
+                f" ({len(self.logits)} logits given; got {self.target})",
+            )
+
+
+def _naive_overflows(logits: Sequence[float]) -> bool:
+    """Whether exp(z) without subtracting the maximum gives infinity in NAIVE_DTYPE."""
+    z = torch.tensor(logits, dtype=NAIVE_DTYPE)  # (K,)
+    return bool(torch.isinf(torch.exp(z)).any())
+
+
+def softmax_trace(params: SoftmaxParams) -> Trace:
+    """Record softmax and cross-entropy of ``params.logits`` for class ``params.target``."""
+    z = torch.tensor(params.logits, dtype=torch.float64)  # (K,)
+    k, t = z.numel(), params.target
+    z_max = z.max()
+    shifted = z - z_max  # (K,) all <= 0, so exp() below is at most 1: no overflow
+    exp = torch.exp(shifted)  # (K,)
+    sum_exp = exp.sum()  # at least 1 (the maximum contributes exp(0))
+    probs = exp / sum_exp  # (K,)
+    log_probs = shifted - torch.log(sum_exp)  # (K,) log-softmax without log(0)
+    loss = -log_probs[t]
+    onehot = F.one_hot(torch.tensor(t), k).double()  # (K,) the course's np.array([1, 0, 0])
+    onehot_loss = -(onehot * log_probs).sum()
+
+    # The same losses the course writes with torch's modules, recorded for the scene.
+    target_index = torch.tensor([t])  # (1,) the course's torch.LongTensor([0])
+    ce = torch.nn.CrossEntropyLoss()(z[None], target_index)
+    nll = torch.nn.NLLLoss()(torch.nn.LogSoftmax(dim=1)(z[None]), target_index)
+
+    # Shift-invariance demo: logits past exp()'s range (as given, or moved so that their
+    # maximum is OVERFLOW_OFFSET) give the same probabilities once the maximum is subtracted.
+    offset = 0.0 if _naive_overflows(params.logits) else OVERFLOW_OFFSET - float(z_max)
+    big = z + offset  # (K,)
+    big_list = [float(v) for v in big]
+    big_probs = torch.softmax(big, dim=0)  # (K,)
+
+    steps = [
+        {
+            "class": i,
+            "logit": float(z[i]),
+            "shifted": float(shifted[i]),
+            "exp": float(exp[i]),
+            "prob": float(probs[i]),
+            "log_prob": float(log_probs[i]),
+        }
+        for i in range(k)
+    ]
+    return Trace(
+        scene="softmax",
+        params=params_to_dict(params),
+        tensors={
+            "logits": to_nested(z),
+            "shifted": to_nested(shifted),
+            "exp": to_nested(exp),
+            "sum_exp": [float(sum_exp)],
+            "probs": to_nested(probs),
+            "log_probs": to_nested(log_probs),
+            "onehot": to_nested(onehot),
+            "loss": [float(loss)],
+        },
+        steps=steps,
+        extra={
+            "max": float(z_max),
+            "losses": {
+                "manual": float(loss),
+                "cross_entropy_loss": float(ce),
+                "nll_log_softmax": float(nll),
+                "onehot": float(onehot_loss),
+            },
+            "overflow": {
+                "dtype": str(NAIVE_DTYPE).replace("torch.", ""),
+                "offset": offset,
+                "logits": big_list,
+                "max": max(big_list),
+                "naive_overflows": _naive_overflows(big_list),
+                "probs": to_nested(big_probs),
+            },
+        },
+    )
+
+
+def _close(a: torch.Tensor, b: torch.Tensor, tol: float = 1e-9) -> bool:
+    return a.shape == b.shape and bool(torch.allclose(a, b, rtol=tol, atol=tol))
+
+
+def verify_softmax_trace(trace: Trace) -> None:
+    """Raise AssertionError unless every recorded stage agrees with torch."""
+    z = torch.tensor(trace.tensors["logits"], dtype=torch.float64)  # (K,)
+    t = int(trace.params["target"])
+    target = torch.tensor([t])  # (1,)
+    got = {name: torch.tensor(trace.tensors[name], dtype=torch.float64) for name in trace.tensors}
+    if not _close(got["shifted"], z - z.max()):
+        raise AssertionError("shifted logits are not logits - max")
+    if not _close(got["exp"], torch.exp(z - z.max())):
+        raise AssertionError("exp stage disagrees with torch.exp")
+    if not _close(got["probs"], torch.softmax(z, dim=0)):
+        raise AssertionError("probabilities disagree with torch.softmax")
+    if not math.isclose(float(got["probs"].sum()), 1.0, rel_tol=0, abs_tol=1e-12):
+        raise AssertionError("probabilities do not sum to 1")
+    if not _close(got["log_probs"], F.log_softmax(z, dim=0)):
+        raise AssertionError("log-probabilities disagree with F.log_softmax")
+    ce = F.cross_entropy(z[None], target)
+    nll = F.nll_loss(F.log_softmax(z[None], dim=1), target)
+    soft = F.cross_entropy(z[None], F.one_hot(target, z.numel()).double())  # one-hot target
+    for name, value in (("cross_entropy", ce), ("nll_loss(log_softmax)", nll), ("one-hot", soft)):
+        if not _close(got["loss"], value.reshape(1)):
+            raise AssertionError(f"loss disagrees with torch's {name}")
+    for name, value in trace.extra["losses"].items():
+        if not math.isclose(value, float(ce), rel_tol=1e-9, abs_tol=1e-9):
+            raise AssertionError(f"recorded {name} loss disagrees with F.cross_entropy")
+    over = trace.extra["overflow"]
+    big = torch.tensor(over["logits"], dtype=torch.float64)
+    if not _close(torch.tensor(over["probs"], dtype=torch.float64), torch.softmax(big, dim=0)):
+        raise AssertionError("overflow demo probabilities disagree with torch.softmax")

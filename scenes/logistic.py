@@ -1,0 +1,208 @@
+"""Logistic regression, drawn from a logistic trace: the sigmoid curve moving as it trains.
+
+Left, the data (x, y) with the curve p = σ(w·x + b) of a few recorded epochs, the line
+p = 0.5 and the decision boundary; right, the weight, bias and loss of that epoch and
+each sample's probability and binary cross-entropy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from manim import (
+    DOWN,
+    LEFT,
+    UP,
+    Create,
+    DashedLine,
+    FadeIn,
+    Mobject,
+    ReplacementTransform,
+    Text,
+    VGroup,
+    VMobject,
+    config,
+)
+
+from scenes.base import LABEL_FONT_SIZE, TraceScene
+from scenes.widgets.line_axes import PlotAxes, nice_range
+from scenes.widgets.numbers import format_number
+
+TOP_RESERVED = 1.2  # title
+BOTTOM_RESERVED = 1.0  # caption
+SIDE_MARGIN = 0.5
+PLOT_WIDTH = 6.4
+PLOT_HEIGHT = 4.2
+Y_RANGE = (0.0, 1.0, 0.5)  # probabilities: ticks at 0, 0.5 and 1
+COLUMN_GAP = 0.8
+TABLE_FONT_SIZE = 22
+TABLE_COL = 1.25  # width of one table column
+ROW_GAP = 0.42
+LOSS_DECIMALS = 3
+SNAPSHOT_SECONDS = 1.1
+
+
+class LogisticScene(TraceScene):
+    """Training p = σ(w·x + b) on the course's pass/fail data, epoch snapshots as curves."""
+
+    def construct(self) -> None:
+        trace, theme = self.trace, self.theme
+        t = trace.tensors
+        xs, ys = t["x"], t["y"]
+        curve_x = t["curve_x"]
+        self.axes = PlotAxes(
+            nice_range(curve_x[0], curve_x[-1], 6),
+            Y_RANGE,
+            PLOT_WIDTH,
+            PLOT_HEIGHT,
+            theme,
+            self.texts,
+            x_label=self.tr("logistic.axis.x"),
+            y_label=self.tr("logistic.axis.p"),
+        )
+        mid_y = (BOTTOM_RESERVED - TOP_RESERVED) / 2
+        self.axes.move_to((0, mid_y, 0)).to_edge(LEFT, buff=SIDE_MARGIN)
+        x_lo, x_hi, _ = self.axes.axes.x_range
+        self.x_span = (float(x_lo), float(x_hi))
+        half = self._dashed((self.x_span[0], 0.5), (self.x_span[1], 0.5), theme.muted)
+        dots = VGroup(*[self.axes.dot(x, y, theme.input_fill, 0.1) for x, y in zip(xs, ys)])
+
+        title = self.title(self.tr("logistic.title"))
+        self.play(
+            FadeIn(title),
+            FadeIn(self.axes),
+            FadeIn(half),
+            FadeIn(dots),
+            run_time=0.8,
+        )
+        self.say(self.tr("logistic.intro", n=len(xs)), hold=1.0)
+
+        right_left = self.axes.get_right()[0] + COLUMN_GAP
+        self.column_left = right_left
+        formula = VGroup(
+            self.label(self.tr("logistic.formula.p"), color=theme.text),
+            self.label(self.tr("logistic.formula.bce"), color=theme.text),
+        ).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
+        width = config.frame_width / 2 - SIDE_MARGIN - right_left
+        if formula.width > width:
+            formula.scale_to_fit_width(width)
+        formula.move_to(
+            (right_left, config.frame_height / 2 - TOP_RESERVED, 0), aligned_edge=UP + LEFT
+        )
+        self.column_width = width
+        self.formula = formula
+
+        steps = trace.steps
+        # On-screen texts of the current snapshot, for tests.
+        self.header: Text = self._header(steps[0])
+        self.table: dict[tuple[int, str], Text] = {}
+        table = self._table(steps[0])
+        self.curve = self._curve(0)
+        self.probs = self._prob_dots(steps[0])
+        self.boundary = self._boundary(steps[0])
+        self.play(
+            FadeIn(formula),
+            Create(self.curve),
+            FadeIn(self.header),
+            FadeIn(table),
+            FadeIn(self.probs),
+            FadeIn(self.boundary),
+            run_time=1.2,
+        )
+        self.say(self.tr("logistic.step.start"), hold=1.2)
+        self.say(self.tr("logistic.step.bce"), hold=1.0)
+        self.say(self.tr("logistic.step.train", lr=format_number(trace.params["lr"])))
+        self.shown_epochs: list[int] = [steps[0]["epoch"]]
+        for s, step in enumerate(steps[1:], start=1):
+            new_header = self._header(step)
+            new_table = self._table(step)
+            new_curve = self._curve(s)
+            new_probs = self._prob_dots(step)
+            new_boundary = self._boundary(step)
+            self.play(
+                ReplacementTransform(self.header, new_header),
+                ReplacementTransform(table, new_table),
+                ReplacementTransform(self.curve, new_curve),
+                ReplacementTransform(self.probs, new_probs),
+                ReplacementTransform(self.boundary, new_boundary),
+                run_time=SNAPSHOT_SECONDS,
+            )
+            self.header, table, self.curve = new_header, new_table, new_curve
+            self.probs, self.boundary = new_probs, new_boundary
+            self.shown_epochs.append(step["epoch"])
+        last = steps[-1]
+        if last["boundary"] is not None:
+            self.say(
+                self.tr(
+                    "logistic.outro",
+                    boundary=format_number(last["boundary"]),
+                    correct=last["correct"],
+                    n=len(xs),
+                ),
+                hold=2.0,
+            )
+        else:
+            self.say(self.tr("logistic.outro.none"), hold=2.0)
+        self.wait(0.5)
+
+    # --- pieces -----------------------------------------------------------------------
+    def _curve(self, snapshot: int) -> VMobject:
+        t = self.trace.tensors
+        return self.axes.polyline(t["curve_x"], t["curve_p"][snapshot], self.theme.output_fill)
+
+    def _prob_dots(self, step: dict[str, Any]) -> VGroup:
+        xs = self.trace.tensors["x"]
+        return VGroup(
+            *[self.axes.dot(x, p, self.theme.output_fill, 0.06) for x, p in zip(xs, step["probs"])]
+        )
+
+    def _dashed(self, start: tuple[float, float], end: tuple[float, float], color: str) -> Mobject:
+        return DashedLine(self.axes.point(*start), self.axes.point(*end), color=color)
+
+    def _boundary(self, step: dict[str, Any]) -> Mobject:
+        """The line p = 0.5 crosses: x = −b/w, drawn only when it lies on the plot."""
+        x0, x1 = self.x_span
+        b = step["boundary"]
+        if b is None or not x0 <= b <= x1:
+            return VGroup()
+        return self._dashed((b, Y_RANGE[0]), (b, Y_RANGE[1]), self.theme.highlight)
+
+    def _header(self, step: dict[str, Any]) -> Text:
+        content = self.tr(
+            "logistic.header",
+            epoch=step["epoch"],
+            w=format_number(step["weight"]),
+            b=format_number(step["bias"]),
+            loss=format_number(step["loss"], LOSS_DECIMALS),
+        )
+        mob = self.texts.fitted(content, self.column_width, LABEL_FONT_SIZE, self.theme.accent)
+        return mob.next_to(self.formula, DOWN, buff=0.4, aligned_edge=LEFT)
+
+    def _table(self, step: dict[str, Any]) -> VGroup:
+        """Columns x, y, p, BCE; one row per sample, all numbers from the step."""
+        t = self.trace.tensors
+        cols = ("x", "y", "p", "bce")
+        head = VGroup()
+        top = self.header.get_bottom()[1] - 0.45
+        for c, name in enumerate(cols):
+            label = self.label(self.tr(f"logistic.col.{name}"), TABLE_FONT_SIZE)
+            head.add(label.move_to((self._col_x(c), top, 0)))
+        rows = VGroup(head)
+        for r, (x, y) in enumerate(zip(t["x"], t["y"])):
+            row_y = top - (r + 1) * ROW_GAP
+            values = (
+                format_number(x),
+                format_number(y),
+                format_number(step["probs"][r], LOSS_DECIMALS),
+                format_number(step["sample_loss"][r], LOSS_DECIMALS),
+            )
+            colours = (self.theme.text, self.theme.text, self.theme.output_fill, self.theme.text)
+            for c, (name, text, colour) in enumerate(zip(cols, values, colours)):
+                mob = self.texts.text(text, TABLE_FONT_SIZE, colour)
+                mob.move_to((self._col_x(c), row_y, 0))
+                self.table[(r, name)] = mob
+                rows.add(mob)
+        return rows
+
+    def _col_x(self, c: int) -> float:
+        return self.column_left + (c + 0.5) * TABLE_COL
