@@ -29,6 +29,7 @@ from manim import (
 
 from scenes.base import LABEL_FONT_SIZE, TraceScene, shape_text
 from scenes.widgets.numbers import format_number
+from scenes.widgets.sliding_window import cell_outline, move_window, window_marks
 from scenes.widgets.tensor_grid import TensorGrid
 
 # Room kept free for the title (top) and for the product line and caption (bottom).
@@ -214,16 +215,10 @@ class ConvScene(TraceScene):
     # --- marks ------------------------------------------------------------------------
     def _window_marks(self, taps: list[list[int]]) -> VGroup:
         """Outlines on every input cell under the kernel, in every input channel."""
-        marks = VGroup()
-        for grid in self.inputs:
-            for r, c in taps:
-                marks.add(self._outline(grid.cell(r, c), grid.cell_size))
-        return marks
+        return window_marks(self.inputs, taps, self.theme.highlight)
 
     def _outline(self, target: Square, size: float) -> Square:
-        sq = Square(side_length=size, stroke_color=self.theme.highlight, stroke_width=5 * size + 2)
-        sq.set_fill(self.theme.highlight, opacity=0.18)
-        return sq.move_to(target.get_center())
+        return cell_outline(target, size, self.theme.highlight)
 
     def _out_mark(self, o: int, i: int, j: int) -> Square:
         grid = self.outputs[o]
@@ -231,14 +226,10 @@ class ConvScene(TraceScene):
 
     def _move_marks(self, step: dict[str, Any]) -> None:
         o, i, j = step["out"]
-        r0, c0 = step["taps"][0]
-        shift = self.inputs[0].cell(r0, c0).get_center() - self.window[0].get_center()
-        target = self.outputs[o].cell(i, j).get_center()
-        self.play(
-            self.window.animate.shift(shift),
-            self.out_mark.animate.move_to(target),
-            run_time=0.25,
+        anims = move_window(
+            self.window, self.out_mark, self.inputs[0], step["taps"][0], self.outputs[o], (i, j)
         )
+        self.play(*anims, run_time=0.25)
 
     def _swap_kernels(self, o: int, labels: list[Text]) -> None:
         """Show kernel set ``o`` of the weight: it produces output channel ``o``."""

@@ -204,6 +204,56 @@ SCENES: tuple[SceneEntry, ...] = (
         scene="scenes.softmax:SoftmaxScene",
     ),
     # --- pooling and CNN architecture (issue 6) ---
+    SceneEntry(
+        name="maxpool",
+        description="Max pooling: each window keeps its largest value (torch's argmax, ties too)",
+        params="mlcore.pool:PoolParams",
+        builder="mlcore.pool:max_pool_trace",
+        verifier="mlcore.pool:verify_pool_trace",
+        scene="scenes.pool:PoolScene",
+        defaults={"input_size": 4, "kernel_size": 2, "stride": 2},
+    ),
+    SceneEntry(
+        name="avgpool",
+        description="Average pooling: each window becomes the mean of its cells",
+        params="mlcore.pool:PoolParams",
+        builder="mlcore.pool:avg_pool_trace",
+        verifier="mlcore.pool:verify_pool_trace",
+        scene="scenes.pool:PoolScene",
+        defaults={"input_size": 4, "kernel_size": 2, "stride": 2},
+    ),
+    SceneEntry(
+        name="conv-transposed",
+        description="Transposed convolution: zeros between input cells, then a plain convolution",
+        params="mlcore.conv_transposed:ConvTransposedParams",
+        builder="mlcore.conv_transposed:conv_transposed_trace",
+        verifier="mlcore.conv_transposed:verify_conv_transposed_trace",
+        scene="scenes.conv_transposed:ConvTransposedScene",
+    ),
+    SceneEntry(
+        name="cnn-shapes",
+        description="The course's MNIST CNN: every feature map's shape, 1x28x28 to 10 scores",
+        params="mlcore.cnn:CnnShapesParams",
+        builder="mlcore.cnn:cnn_shapes_trace",
+        verifier="mlcore.cnn:verify_cnn_shapes_trace",
+        scene="scenes.cnn:CnnShapesScene",
+    ),
+    SceneEntry(
+        name="inception",
+        description="Why 1x1 convolutions: 120,422,400 vs 12,443,648 multiplications; 4 branches",
+        params="mlcore.cnn:InceptionParams",
+        builder="mlcore.cnn:inception_trace",
+        verifier="mlcore.cnn:verify_inception_trace",
+        scene="scenes.cnn:InceptionScene",
+    ),
+    SceneEntry(
+        name="residual",
+        description="Residual block H(x) = F(x) + x; gradients through plain vs residual stacks",
+        params="mlcore.cnn:ResidualParams",
+        builder="mlcore.cnn:residual_trace",
+        verifier="mlcore.cnn:verify_residual_trace",
+        scene="scenes.cnn:ResidualScene",
+    ),
     # --- RNN and embeddings (issue 7) ---
 )
 

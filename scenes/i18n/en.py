@@ -190,5 +190,120 @@ STRINGS: dict[str, str] = {
     "softmax.panel.stable": "exp(z − max) / Σ → p = [{probs}]",
     "softmax.outro": "Huge logits, same finite probabilities as torch.softmax: subtract the max.",
     # --- pooling and CNN architecture (issue 6) ---
+    "res.at_input": "at x:",
+    "res.end.input": "x (input)",
+    "res.end.output": "layer {depth} (output)",
+    "pool.title.max": "Max pooling · {kernel}×{kernel} window, stride {stride}",
+    "pool.title.avg": "Average pooling · {kernel}×{kernel} window, stride {stride}",
+    "pool.input": "input",
+    "pool.output": "output",
+    "pool.indices": "indices",
+    "pool.intro.max": (
+        "Input {input_shape}: a {kernel}×{kernel} window, stride {stride}, gives output "
+        "{output_shape}."
+    ),
+    "pool.intro.avg": (
+        "Input {input_shape}: a {kernel}×{kernel} window, stride {stride}, gives output "
+        "{output_shape}."
+    ),
+    "pool.step.max": (
+        "Each window keeps only its largest value (ringed green); its flat index is recorded."
+    ),
+    "pool.step.avg": (
+        "Each window becomes the mean of its cells; every channel is pooled on its own."
+    ),
+    "pool.step.fast": "The window jumps {stride} cell(s) at a time; the same for every window.",
+    "pool.tie": (
+        "A tie: {value} appears {count} times; torch keeps the first in row-major order, ({row}, "
+        "{col})."
+    ),
+    "pool.formula": "output size = ⌊(i − k) / s⌋ + 1 = ⌊({i} − {k}) / {s}⌋ + 1 = {o}",
+    "pool.outro.max": (
+        "Output {output_shape} and indices equal F.max_pool2d(..., return_indices=True)."
+    ),
+    "pool.outro.avg": "Output {output_shape}, equal to F.avg_pool2d.",
+    "convt.title": "Transposed convolution · stride {stride}",
+    "convt.opt.padding": "padding {padding}",
+    "convt.opt.output_padding": "output_padding {output_padding}",
+    "convt.input": "input",
+    "convt.stretched": "zeros inserted, padded",
+    "convt.kernel": "kernel",
+    "convt.flipped": "kernel, turned 180°",
+    "convt.output": "output",
+    "convt.intro": "Input {input_shape}, a {k}×{k} kernel, stride {stride}: output {output_shape}.",
+    "convt.insert": "Stride {stride}: {gap} zero(s) go between neighbouring input cells (grey).",
+    "convt.insert.none": "Stride 1: no zeros between the input cells.",
+    "convt.edge": "Then {edge} ring(s) of zeros around them: k − 1 − p = {k} − 1 − {p} = {edge}.",
+    "convt.output_padding": (
+        "output_padding {op}: {op} more zero row(s) and column(s) at the bottom and right."
+    ),
+    "convt.flip": "Turn the kernel by 180°: now it is an ordinary convolution with stride 1.",
+    "convt.step": "Multiply each cell under the window by the kernel cell over it and add up.",
+    "convt.step.fast": "The same for every window position.",
+    "convt.formula": (
+        "output size = (i − 1)·s − 2p + k + output_padding = ({i} − 1)·{s} − 2·{p} + {k} + {op} = "
+        "{o}"
+    ),
+    "convt.outro": "Output {output_shape}, equal to F.conv_transpose2d.",
+    "cnn.title": "A CNN for MNIST, layer by layer",
+    "cnn.input": "input",
+    "cnn.stage.conv1": "conv 5×5",
+    "cnn.stage.pool1": "pool 2, ReLU",
+    "cnn.stage.conv2": "conv 5×5",
+    "cnn.stage.pool2": "pool 2, ReLU",
+    "cnn.stage.flatten": "flatten",
+    "cnn.stage.scores": "linear",
+    "cnn.intro": (
+        "A drawn digit {digit}, {shape}, through the course's network with seeded, untrained "
+        "weights."
+    ),
+    "cnn.conv": "{name}: {c} kernels of 5×5, no padding: {i} − 5 + 1 = {o}, so {shape}.",
+    "cnn.pool": "{name}: 2×2 max pooling: ⌊({i} − 2) / 2⌋ + 1 = {o}, so {shape}.",
+    "cnn.flatten": "Flatten: {shape} = {n} numbers in one vector.",
+    "cnn.scores": (
+        "A linear layer maps {n} numbers to {m} scores, one per digit (untrained, so no prediction "
+        "yet)."
+    ),
+    "cnn.outro": "Every shape from the size formula, checked against the real tensors.",
+    "inc.title": "Inception: why 1×1 convolutions",
+    "inc.op.conv": "conv {k}×{k}, {c}",
+    "inc.op.avgpool": "avg pool {k}×{k}",
+    "inc.input": "input",
+    "inc.mults": "multiplications",
+    "inc.direct.formula": "{h}·{w}·{o} · 5·5·{c} = {count}",
+    "inc.bottleneck.formula": "{reduce} + {after} = {count}",
+    "inc.intro": (
+        "A 5×5 convolution from {c} to {o} channels on {h}×{w}: a 5·5·{c} dot product per output "
+        "value."
+    ),
+    "inc.bottleneck": (
+        "A 1×1 convolution down to {r} channels first: about {ratio}× fewer multiplications."
+    ),
+    "inc.module": "The Inception module: four branches on the same input, each keeping {h}×{w}.",
+    "inc.concat": "Concatenate along the channel axis: {terms} = {total} channels, {shape}.",
+    "inc.outro": "Counts from the shapes; branch shapes from a real forward pass.",
+    "res.title": "Residual block: H(x) = F(x) + x",
+    "res.x": "x",
+    "res.conv": "conv 3×3",
+    "res.relu": "ReLU",
+    "res.fx": "F(x)",
+    "res.hx": "H(x) = F(x) + x",
+    "res.out": "ReLU(H(x))",
+    "res.skip_label": "skip: x unchanged",
+    "res.intro": "x {shape} goes through conv, ReLU, conv: F(x) is {shape} too.",
+    "res.skip": "The skip adds x back: H(x) = F(x) + x, which needs equal shapes ({shape}).",
+    "res.grad.intro": (
+        "The gradient of L = sum(output) at every layer: {depth} plain layers vs {depth} residual "
+        "blocks."
+    ),
+    "res.plain": "plain",
+    "res.residual": "residual",
+    "res.axis": "‖∂L/∂h‖ at each layer (log scale), input on the left",
+    "res.grad.result": (
+        "At the input: {plain} through the plain stack, {residual} through the residual one."
+    ),
+    "res.outro": (
+        "Through the skips the gradient is not shrunk layer after layer; values from autograd."
+    ),
     # --- RNN and embeddings (issue 7) ---
 }

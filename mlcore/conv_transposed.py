@@ -1,0 +1,160 @@
+"""Transposed convolution as the convolution-arithmetic figures draw it.
+
+For stride s, s−1 zeros go between neighbouring input cells, k−1−p zeros around the
+result (plus ``output_padding`` more on the bottom and right), and an ordinary stride-1
+convolution with the kernel turned 180° runs over that. The result equals
+``F.conv_transpose2d``; both routes to the output size are recorded and must agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from mlcore.params import ParamError, param, params_to_dict
+from mlcore.sizes import conv_output_size, conv_transpose_output_size, window_taps
+from mlcore.trace import Trace, to_nested
+
+# A stretched grid wider than this no longer has readable numbers at 480p.
+MAX_STRETCHED_SIZE = 12
+
+
+@dataclass(frozen=True)
+class ConvTransposedParams:
+    """One input channel, one output channel, small integer values."""
+
+    input_size: int = param(2, "height and width of the input", low=1, high=5)
+    kernel_size: int = param(3, "height and width k of the kernel", low=1, high=4)
+    stride: int = param(2, "stride s: s−1 zeros are inserted between input cells", low=1, high=3)
+    padding: int = param(0, "padding p: removes p cells from each output border", low=0, high=3)
+    output_padding: int = param(0, "extra cells on the bottom and right edge", low=0, high=2)
+    seed: int = param(0, "seed of the input and kernel values", low=0, high=2**31 - 1)
+
+    def validate(self) -> None:
+        if self.padding > self.kernel_size - 1:
+            raise ParamError(
+                "padding",
+                f"must be at most kernel_size − 1 = {self.kernel_size - 1} (got {self.padding})",
+            )
+        if self.output_padding >= self.stride:
+            raise ParamError(
+                "output_padding",
+                f"must be smaller than stride ({self.stride}) (got {self.output_padding})",
+            )
+        size = stretched_size(self)
+        if size < self.kernel_size:
+            raise ParamError(
+                "padding",
+                f"the output would be empty: (i−1)·s − 2p + k + output_padding ="
+                f" {size - self.kernel_size + 1}; use less padding or a larger input_size",
+            )
+        if size > MAX_STRETCHED_SIZE:
+            raise ParamError(
+                "input_size",
+                f"the grid with inserted zeros is {size} cells wide; at most"
+                f" {MAX_STRETCHED_SIZE} (use a smaller input_size, stride or kernel_size)",
+            )
+
+
+def stretched_size(params: ConvTransposedParams) -> int:
+    """Side of the zero-stuffed, padded grid: (i−1)s + 1 + 2(k−1−p) + output_padding."""
+    inner = (params.input_size - 1) * params.stride + 1
+    return inner + 2 * (params.kernel_size - 1 - params.padding) + params.output_padding
+
+
+def conv_transposed_trace(params: ConvTransposedParams) -> Trace:
+    """Record the zero-stuffed grid and one convolution step per output cell."""
+    gen = torch.Generator().manual_seed(params.seed)
+    n, k, s, p = params.input_size, params.kernel_size, params.stride, params.padding
+    x = torch.randint(1, 10, (1, n, n), generator=gen).double()  # (1, H, W)
+    w = torch.randint(-1, 3, (1, 1, k, k), generator=gen).double()  # (in, out, k, k) torch layout
+    flipped = torch.flip(w[0, 0], dims=(0, 1))  # (k, k) the kernel turned 180°
+
+    edge = k - 1 - p  # zeros around the stuffed input (validate keeps it >= 0)
+    size = stretched_size(params)
+    stretched = torch.zeros(size, size, dtype=torch.float64)  # (Hs, Ws)
+    is_input = torch.zeros(size, size, dtype=torch.bool)  # (Hs, Ws) True where an input cell lands
+    for r in range(n):
+        for c in range(n):
+            stretched[edge + r * s, edge + c * s] = x[0, r, c]
+            is_input[edge + r * s, edge + c * s] = True
+
+    out_size = conv_transpose_output_size(n, k, s, p, params.output_padding)
+    via_conv = conv_output_size(size, k)  # the same size seen as an ordinary convolution
+    if out_size != via_conv:
+        raise AssertionError(f"size functions disagree: {out_size} != {via_conv}")
+    out = torch.zeros(1, out_size, out_size, dtype=torch.float64)  # (1, Ho, Wo)
+    steps = []
+    for i in range(out_size):
+        for j in range(out_size):
+            taps = window_taps(i, j, k)
+            window = torch.tensor([float(stretched[r, c]) for r, c in taps])  # (k*k,)
+            products = window * flipped.reshape(-1)  # (k*k,)
+            value = float(products.sum())
+            out[0, i, j] = value
+            steps.append(
+                {
+                    "out": [0, i, j],
+                    "window": [i, j],
+                    "taps": taps,
+                    "inputs": to_nested(window),
+                    "products": to_nested(products),
+                    "value": value,
+                }
+            )
+    sizes = {
+        "input": n,
+        "kernel": k,
+        "stride": s,
+        "padding": p,
+        "output_padding": params.output_padding,
+        "edge": edge,
+        "stretched": size,
+        "output": out_size,
+        "output_as_conv": via_conv,
+    }
+    return Trace(
+        scene="conv-transposed",
+        params=params_to_dict(params),
+        tensors={
+            "input": to_nested(x),
+            "weight": to_nested(w),
+            "flipped": to_nested(flipped),
+            "stretched": to_nested(stretched),
+            "is_input": to_nested(is_input),
+            "output": to_nested(out),
+        },
+        steps=steps,
+        extra={"size": sizes},
+    )
+
+
+def verify_conv_transposed_trace(trace: Trace) -> None:
+    """Raise AssertionError unless the output equals F.conv_transpose2d of input and weight."""
+    prm = trace.params
+    x = torch.tensor(trace.tensors["input"], dtype=torch.float64)  # (1, H, W)
+    w = torch.tensor(trace.tensors["weight"], dtype=torch.float64)  # (1, 1, k, k)
+    expected = F.conv_transpose2d(
+        x[None],
+        w,
+        stride=prm["stride"],
+        padding=prm["padding"],
+        output_padding=prm["output_padding"],
+    )[0]  # (1, Ho, Wo)
+    got = torch.tensor(trace.tensors["output"], dtype=torch.float64)
+    if got.shape != expected.shape or not torch.allclose(got, expected, atol=1e-9):
+        raise AssertionError("transposed convolution trace disagrees with F.conv_transpose2d")
+    size = trace.extra["size"]
+    if not size["output"] == size["output_as_conv"] == expected.shape[-1]:
+        raise AssertionError("recorded output size disagrees with torch's")
+    stretched = torch.tensor(trace.tensors["stretched"], dtype=torch.float64)  # (Hs, Ws)
+    flipped = torch.tensor(trace.tensors["flipped"], dtype=torch.float64)  # (k, k)
+    as_conv = F.conv2d(stretched[None, None], flipped[None, None])[0]  # (1, Ho, Wo)
+    if not torch.allclose(as_conv, expected, atol=1e-9):
+        raise AssertionError("the zero-stuffed convolution disagrees with F.conv_transpose2d")
+    for step in trace.steps:
+        _, i, j = step["out"]
+        if abs(step["value"] - float(expected[0, i, j])) > 1e-9:
+            raise AssertionError(f"step {step['out']} disagrees with torch")

@@ -1,0 +1,140 @@
+"""2-D max and average pooling traced one output cell at a time.
+
+The tracer scans each window itself and records which cell won (max) or the sum it
+divided (avg); tests and ``verify_pool_trace`` compare with ``F.max_pool2d`` (including
+``return_indices=True``) and ``F.avg_pool2d``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from mlcore.params import ParamError, param, params_to_dict
+from mlcore.sizes import conv_output_size, window_taps
+from mlcore.trace import Trace, to_nested
+
+# Output cells (over all channels) the scene animates one by one.
+MAX_STEPS = 64
+MODES = ("max", "avg")
+
+
+@dataclass(frozen=True)
+class PoolParams:
+    """Square pooling windows over a (C, H, W) input of small integers (ties happen)."""
+
+    input_size: int = param(4, "height and width of the input", low=1, high=8)
+    channels: int = param(1, "channels C, each pooled on its own", low=1, high=3)
+    kernel_size: int = param(2, "height and width k of the window", low=1, high=4)
+    stride: int = param(2, "step s of the window", low=1, high=4)
+    seed: int = param(0, "seed of the input values", low=0, high=2**31 - 1)
+
+    def validate(self) -> None:
+        if self.kernel_size > self.input_size:
+            raise ParamError(
+                "kernel_size",
+                f"must be at most input_size ({self.input_size}) (got {self.kernel_size})",
+            )
+        out = conv_output_size(self.input_size, self.kernel_size, self.stride)
+        steps = self.channels * out * out
+        if steps > MAX_STEPS:
+            raise ParamError(
+                "input_size",
+                f"{steps} output cells to animate; at most {MAX_STEPS}"
+                " (use a smaller input_size, fewer channels or more stride)",
+            )
+
+
+def pool_input(params: PoolParams) -> torch.Tensor:
+    """Integers 0..9 so that equal maxima (ties) are common and every mean is readable."""
+    gen = torch.Generator().manual_seed(params.seed)
+    n = params.input_size
+    return torch.randint(0, 10, (params.channels, n, n), generator=gen).double()  # (C, H, W)
+
+
+def pool_trace(params: PoolParams, mode: str) -> Trace:
+    """Record pooling: one step per output cell in (c, i, j) order."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}")
+    x = pool_input(params)  # (C, H, W)
+    c_n, n = params.channels, params.input_size
+    k, s = params.kernel_size, params.stride
+    out_size = conv_output_size(n, k, s)
+    out = torch.zeros(c_n, out_size, out_size, dtype=torch.float64)  # (C, Ho, Wo)
+    indices = torch.zeros(c_n, out_size, out_size, dtype=torch.int64)  # (C, Ho, Wo) flat h*W+w
+    steps = []
+    for c in range(c_n):
+        for i in range(out_size):
+            for j in range(out_size):
+                top, left = i * s, j * s
+                taps = window_taps(top, left, k)
+                values = [float(x[c, r, q]) for r, q in taps]
+                step: dict = {"out": [c, i, j], "window": [top, left], "taps": taps}
+                step["inputs"] = values
+                if mode == "max":
+                    # Row-major scan keeping the first of equal maxima: a later cell wins
+                    # only if strictly larger, which is how torch's CPU kernel breaks ties.
+                    best = 0
+                    for t, v in enumerate(values):
+                        if v > values[best]:
+                            best = t
+                    r, q = taps[best]
+                    value = values[best]
+                    indices[c, i, j] = r * n + q
+                    step["argmax"] = [r, q]
+                    step["ties"] = sum(1 for v in values if v == value)
+                else:
+                    total = sum(values)
+                    value = total / len(values)
+                    step["sum"] = total
+                    step["count"] = len(values)
+                out[c, i, j] = value
+                step["value"] = value
+                steps.append(step)
+    tensors = {"input": to_nested(x), "output": to_nested(out)}
+    if mode == "max":
+        tensors["indices"] = to_nested(indices)
+    size = {"input": n, "kernel": k, "stride": s, "padding": 0, "dilation": 1, "output": out_size}
+    return Trace(
+        scene=f"{mode}pool",
+        params=params_to_dict(params),
+        tensors=tensors,
+        steps=steps,
+        extra={"mode": mode, "size": size},
+    )
+
+
+def max_pool_trace(params: PoolParams) -> Trace:
+    return pool_trace(params, "max")
+
+
+def avg_pool_trace(params: PoolParams) -> Trace:
+    return pool_trace(params, "avg")
+
+
+def verify_pool_trace(trace: Trace) -> None:
+    """Raise AssertionError unless output (and argmax indices) equal torch's pooling."""
+    x = torch.tensor(trace.tensors["input"], dtype=torch.float64)[None]  # (1, C, H, W)
+    k, s = trace.params["kernel_size"], trace.params["stride"]
+    got = torch.tensor(trace.tensors["output"], dtype=torch.float64)  # (C, Ho, Wo)
+    if trace.extra["mode"] == "max":
+        expected, idx = F.max_pool2d(x, k, s, return_indices=True)  # (1, C, Ho, Wo) each
+        got_idx = torch.tensor(trace.tensors["indices"], dtype=torch.int64)
+        if not torch.equal(got_idx, idx[0]):
+            raise AssertionError("max pooling argmax disagrees with torch's return_indices")
+        n = x.shape[-1]
+        for step in trace.steps:
+            c, i, j = step["out"]
+            r, q = step["argmax"]
+            if r * n + q != int(idx[0, c, i, j]):
+                raise AssertionError(f"step {step['out']} argmax disagrees with torch")
+    else:
+        expected = F.avg_pool2d(x, k, s)  # (1, C, Ho, Wo)
+    if got.shape != expected[0].shape or not torch.allclose(got, expected[0], atol=1e-12):
+        raise AssertionError(f"{trace.extra['mode']} pooling trace disagrees with torch")
+    for step in trace.steps:
+        c, i, j = step["out"]
+        if abs(step["value"] - float(expected[0, c, i, j])) > 1e-12:
+            raise AssertionError(f"step {step['out']} disagrees with torch")
