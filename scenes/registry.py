@@ -255,6 +255,33 @@ SCENES: tuple[SceneEntry, ...] = (
         scene="scenes.cnn:ResidualScene",
     ),
     # --- RNN and embeddings (issue 7) ---
+    SceneEntry(
+        name="rnn-unroll",
+        description='One RNNCell unrolled over "hello", trained until it predicts "ohlol"',
+        params="mlcore.rnn:RnnParams",
+        builder="mlcore.rnn:rnn_unroll_trace",
+        verifier="mlcore.rnn:verify_rnn_unroll_trace",
+        scene="scenes.rnn:RnnUnrollScene",
+    ),
+    SceneEntry(
+        name="rnn-layers",
+        description="A stacked nn.RNN as a time x layer grid: shared weights, output and hidden",
+        params="mlcore.rnn:LayersParams",
+        builder="mlcore.rnn:rnn_layers_trace",
+        verifier="mlcore.rnn:verify_rnn_layers_trace",
+        scene="scenes.rnn:RnnLayersScene",
+    ),
+    SceneEntry(
+        name="embedding",
+        description="nn.Embedding: a row lookup equals one-hot x weight, fed to an RNN",
+        params="mlcore.rnn:EmbeddingParams",
+        builder="mlcore.rnn:embedding_trace",
+        verifier="mlcore.rnn:verify_embedding_trace",
+        scene="scenes.rnn:EmbeddingScene",
+        # The course's improved model: hidden 8, two layers, Adam 0.05 (embedding 10 there;
+        # 5 columns keep the table's numbers readable).
+        defaults={"hidden_size": 8, "num_layers": 2, "lr": 0.05, "seed": 0},
+    ),
 )
 
 DEFAULT_SCENE = "conv-stride"

@@ -306,4 +306,77 @@ STRINGS: dict[str, str] = {
         "Through the skips the gradient is not shrunk layer after layer; values from autograd."
     ),
     # --- RNN and embeddings (issue 7) ---
+    "rnn.row.input": "input",
+    "rnn.row.target": "target",
+    "rnn.row.prediction": "prediction",
+    "rnn.col.epoch": "epoch",
+    "rnn.col.prediction": "prediction",
+    "rnn.col.loss": "loss",
+    "rnn.unroll.title": "An RNN cell unrolled: {input} → {target}",
+    "rnn.cell": "RNNCell",
+    "rnn.h0": "h₀ = 0",
+    "rnn.w_ih": "W_ih",
+    "rnn.w_hh": "W_hh",
+    "rnn.b_ih": "b_ih",
+    "rnn.b_hh": "b_hh",
+    "rnn.x_t": "xₜ",
+    "rnn.h_prev": "hₜ₋₁",
+    "rnn.h_t": "hₜ",
+    "rnn.tanh": "→ tanh →",
+    "rnn.step_line": (
+        "t = {t}: input '{char}', prediction '{predicted}', target '{target}', cross-entropy {loss}"
+    ),
+    "rnn.unroll.intro": "Each character becomes a one-hot vector over the vocabulary {vocab}.",
+    "rnn.unroll.shared": (
+        "One RNNCell is reused at every step: the same weights W_ih, W_hh (orange)."
+    ),
+    "rnn.unroll.formula": "hₜ = tanh(W_ih·xₜ + b_ih + W_hh·hₜ₋₁ + b_hh); h₀ is all zeros.",
+    "rnn.unroll.scores_h": (
+        "hₜ itself is the score vector (hidden size = vocabulary size, as in the course)."
+    ),
+    "rnn.unroll.scores_linear": "A Linear layer turns hₜ into one score per character.",
+    "rnn.unroll.carry": "hₜ is passed on as the next step's hₜ₋₁: the memory of the sequence.",
+    "rnn.unroll.loss": "The loss is the sum of the per-step cross-entropies.",
+    "rnn.loss_sum": "loss = {terms} = {total}",
+    "rnn.train": "Training with Adam (learning rate {lr}): the predicted string per epoch.",
+    "rnn.reached": "Epoch {epoch} predicts '{target}'; checked against nn.RNNCell and nn.RNN.",
+    "rnn.not_reached": (
+        "After {epochs} epochs the prediction is '{prediction}', not yet '{target}'."
+    ),
+    "rnn.layers.title": "nn.RNN with {layers} layer(s) over '{input}'",
+    "rnn.layer": "layer {layer}",
+    "rnn.layer_weights": "weight_ih_l{layer}, weight_hh_l{layer}",
+    "rnn.layers.intro": "Input {input_shape}: (seqLen, batch, input_size), one-hot over {vocab}.",
+    "rnn.layers.recurrence": (
+        "Layer 0 runs along time: each cell reads xₜ and the hidden state on its left."
+    ),
+    "rnn.layers.stack": (
+        "Each higher layer reads the hidden states of the layer below as its input."
+    ),
+    "rnn.layers.shared": (
+        "Every cell of one row is the same cell: layer {layer} shares one set of weights."
+    ),
+    "rnn.layers.output": "output {shape}: (seqLen, batch, hidden), the top layer at every step.",
+    "rnn.layers.hidden": (
+        "hidden {shape}: (numLayers, batch, hidden), every layer at the last step."
+    ),
+    "rnn.layers.outro": "Shapes and numbers from a real nn.RNN forward pass.",
+    "rnn.output": "output",
+    "rnn.hidden": "hidden",
+    "rnn.emb.title": "Embedding: a lookup instead of a one-hot product",
+    "rnn.emb.one_hot": "one-hot {shape}",
+    "rnn.emb.weight": "embedding weight {shape}",
+    "rnn.emb.lookup": "embedded {shape}",
+    "rnn.emb.intro": (
+        "One-hot vectors are long and sparse; an embedding maps each character to a dense row."
+    ),
+    "rnn.emb.product": "One-hot × weight picks one row: '{char}' is index {index}, so row {index}.",
+    "rnn.emb.same": "nn.Embedding just looks the row up: the same numbers, no multiplications.",
+    "rnn.emb.model": "The course's improved model: Embedding → RNN → Linear.",
+    "rnn.emb.box_embedding": "Embedding {v}→{e}",
+    "rnn.emb.box_rnn": "RNN {e}→{h}, {layers} layer(s)",
+    "rnn.emb.box_linear": "Linear {h}→{v}",
+    "rnn.emb.scores": "scores {shape}",
+    "rnn.emb.before": "Before training the scores predict '{prediction}'.",
+    "rnn.emb.outro": "After {epochs} epochs: '{prediction}' (target '{target}').",
 }
