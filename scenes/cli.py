@@ -268,6 +268,33 @@ def _render_all(options: Any, jobs: int, force: bool) -> None:
 
 @app.command()
 @one_line_errors
+def plot(
+    name: SceneArg,
+    set_: SetOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="FILE.png or FILE.svg (default renders/NAME.png)."),
+    ] = None,
+) -> None:
+    """A static matplotlib figure of a trace, for notes (curves, cost, paths)."""
+    from scenes.plots import plot_trace
+    from scenes.render import check_output_path
+
+    entry = get(name)
+    params = entry.make_params(parse_assignments(set_ or []))
+    if out is None:
+        out = Path("renders") / f"{entry.name}.png"
+        out.parent.mkdir(parents=True, exist_ok=True)
+    check_output_path(out, out.suffix.lower().lstrip(".") or "png")
+    trace_ = entry.build(params)
+    entry.verify(trace_)
+    plot_trace(trace_, out)
+    typer.echo(f"wrote {out} ({out.stat().st_size / 1024:.0f} KB)")
+    typer.echo(f"![{entry.name}]({out.as_posix()})")
+
+
+@app.command()
+@one_line_errors
 def gallery(
     jobs: Annotated[int, typer.Option(help="Scenes rendered at once.")] = 2,
     force: Annotated[bool, typer.Option(help="Render even unchanged scenes.")] = False,

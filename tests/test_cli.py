@@ -224,3 +224,18 @@ def test_console_script_without_arguments_shows_help(capsys: pytest.CaptureFixtu
         main([])
     assert exit_info.value.code == 0
     assert "render" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("suffix", ["png", "svg"])
+def test_plot_writes_a_figure(tmp_path: Path, suffix: str) -> None:
+    out = tmp_path / f"gd.{suffix}"
+    result = run("plot", "gradient-descent", "--out", str(out), "--set", "epochs=20")
+    assert result.exit_code == 0, result.output
+    head = out.read_bytes()[:200]
+    assert head.startswith(b"\x89PNG") if suffix == "png" else b"<svg" in head or b"<?xml" in head
+    assert [p.name for p in tmp_path.iterdir()] == [out.name]
+
+
+def test_plot_of_a_scene_without_a_plot_is_a_usage_error(tmp_path: Path) -> None:
+    assert_usage_error(run("plot", "conv", "--out", str(tmp_path / "c.png")), "scene", "plot")
+    assert list(tmp_path.iterdir()) == []
