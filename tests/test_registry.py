@@ -58,3 +58,9 @@ def test_scene_constructs_in_chinese(name: str, tmp_path: Path) -> None:
 def test_every_caption_key_has_both_languages() -> None:
     keys = {lang: set(table) for lang, table in TABLES.items()}
     assert keys["en"] == keys["zh"]
+
+
+def test_readme_lists_every_scene_with_its_description() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    for entry in SCENES:
+        assert f"| `{entry.name}` | {entry.description} |" in readme, entry.name
