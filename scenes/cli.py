@@ -268,6 +268,42 @@ def _render_all(options: Any, jobs: int, force: bool) -> None:
 
 @app.command()
 @one_line_errors
+def slides(
+    name: SceneArg,
+    set_: SetOption = None,
+    quality: Annotated[str, typer.Option("--quality", "-q", help="low|medium|high|4k")] = "medium",
+    theme: Annotated[str, typer.Option(help="dark|light")] = "dark",
+    lang: Annotated[str, typer.Option(help="en|zh: captions, labels and steps")] = "en",
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="FILE.html (default renders/NAME.html).")
+    ] = None,
+    verify: Annotated[
+        bool, typer.Option(help="Recompute the trace with torch first; refuse if it disagrees.")
+    ] = True,
+) -> None:
+    """One self-contained HTML file: each caption of the scene is a slide to click through."""
+    from scenes.render import RenderOptions, check_options
+    from scenes.slides import render_slides
+
+    entry = get(name)
+    options = RenderOptions(quality=quality, fmt="mp4", theme=theme, lang=lang)
+    check_options(options)
+    params = entry.make_params(parse_assignments(set_ or []))
+    if out is None:
+        out = Path("renders") / f"{entry.name}.html"
+        out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        render_slides(entry, params, out, options, verify=verify)
+    except KeyboardInterrupt:
+        raise fail("interrupted; no file was written", 130) from None
+    typer.echo(
+        f"wrote {out} ({out.stat().st_size / 1024:.0f} KB): open it in a browser;"
+        " Right/Space plays the next step, Left goes back, F is fullscreen"
+    )
+
+
+@app.command()
+@one_line_errors
 def plot(
     name: SceneArg,
     set_: SetOption = None,

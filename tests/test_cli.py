@@ -239,3 +239,9 @@ def test_plot_writes_a_figure(tmp_path: Path, suffix: str) -> None:
 def test_plot_of_a_scene_without_a_plot_is_a_usage_error(tmp_path: Path) -> None:
     assert_usage_error(run("plot", "conv", "--out", str(tmp_path / "c.png")), "scene", "plot")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_slides_bad_output_is_a_usage_error(tmp_path: Path) -> None:
+    assert_usage_error(run("slides", "conv", "--out", str(tmp_path / "c.txt")), "--out", ".html")
+    assert_usage_error(run("slides", "conv", "--quality", "8k"), "--quality")
+    assert list(tmp_path.iterdir()) == []
