@@ -64,3 +64,11 @@ def test_readme_lists_every_scene_with_its_description() -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     for entry in SCENES:
         assert f"| `{entry.name}` | {entry.description} |" in readme, entry.name
+
+
+@pytest.mark.parametrize("name", ["conv-stride", "softmax", "rnn-layers", "backprop"])
+def test_same_trace_same_duration_and_animations(name: str, tmp_path: Path) -> None:
+    first = construct_scene(build_trace(name), tmp_path)
+    second = construct_scene(build_trace(name), tmp_path)
+    assert first.time == second.time > 0
+    assert first.renderer.num_plays == second.renderer.num_plays
