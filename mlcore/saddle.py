@@ -1,9 +1,14 @@
 """Optimisers near a saddle point: plain gradient descent stalls, noise and momentum escape.
 
-Both surfaces are unbounded below, so a path that escapes the saddle keeps going; each
-path is recorded until it leaves the plotted square |x|, |y| <= EXTENT (that is what
+The built-in surfaces are unbounded below, so a path that escapes the saddle keeps going;
+each path is recorded until it leaves the plotted square |x|, |y| <= EXTENT (that is what
 "escaped" means here). The noise of the stochastic runs is drawn once, seeded, and
 stored in the trace so that the verifier can replay every step with autograd.
+
+``surface=custom`` takes f(x, y) from the user as text, parsed by the safe expression
+parser (:mod:`mlcore.expr`, never ``eval``); its gradients and Hessian come from torch
+autograd. A custom surface has no known saddle, so its Hessian is taken where gradient
+descent ends rather than at an assumed (0, 0).
 """
 
 from __future__ import annotations
@@ -14,20 +19,37 @@ from dataclasses import dataclass
 
 import torch
 
+from mlcore.expr import (
+    MAX_CHARS,
+    Expr,
+    ExprDomainError,
+    ExprError,
+    evaluate,
+    parse_expression,
+    to_text,
+    variables_of,
+)
 from mlcore.params import ParamError, param, params_to_dict
 from mlcore.trace import Trace
 
 # Half-width of the plotted square around the saddle at the origin.
 EXTENT = 2.0
-# Samples per side of the grid of f values a scene draws its heat map and contours from.
+# Samples per side (odd) of the grid of f values a scene draws its heat map and contours from.
 GRID_SIZE = 41
 # A step longer than this crosses most of the plot in one jump: the run is diverging.
 MAX_STEP = EXTENT
 OPTIMISERS: tuple[str, ...] = ("gd", "sgd", "momentum")
-SURFACES: tuple[str, ...] = ("saddle", "monkey")
+BUILTIN_SURFACES: tuple[str, ...] = ("saddle", "monkey")
+SURFACES: tuple[str, ...] = (*BUILTIN_SURFACES, "custom")
+VARIABLES: tuple[str, str] = ("x", "y")
 TOL = 1e-9
+# |eigenvalue| below this counts as zero when naming the kind of critical point.
+EIG_ZERO = 1e-8
+# What the Hessian's eigenvalues say about the point (read by the scene's captions).
+KINDS: tuple[str, ...] = ("saddle", "minimum", "maximum", "degenerate-saddle", "undecided")
+EXAMPLE_EXPR = "x**2 - y**2 + 0.1*x**4"
 
-Surface = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+SurfaceFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 def _saddle(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -38,7 +60,7 @@ def _monkey(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return x**3 - 3 * x * y**2
 
 
-SURFACE_FUNCS: dict[str, Surface] = {"saddle": _saddle, "monkey": _monkey}
+SURFACE_FUNCS: dict[str, SurfaceFn] = {"saddle": _saddle, "monkey": _monkey}
 # Closed-form gradients, checked against autograd by the verifier and the tests.
 SURFACE_GRADS: dict[str, Callable[[float, float], tuple[float, float]]] = {
     "saddle": lambda x, y: (2 * x, -2 * y),
@@ -51,7 +73,15 @@ FORMULAS: dict[str, str] = {"saddle": "f(x, y) = x² − y²", "monkey": "f(x, y
 class SaddleParams:
     """Gradient descent, SGD and momentum started near the saddle point at the origin."""
 
-    surface: str = param("saddle", "saddle: x²−y²; monkey: x³−3xy²", choices=SURFACES)
+    surface: str = param(
+        "saddle", "saddle: x²−y²; monkey: x³−3xy²; custom: f(x, y) given by expr", choices=SURFACES
+    )
+    expr: str = param(
+        "",
+        f"f(x, y) for surface=custom, e.g. {EXAMPLE_EXPR} (numbers, x, y, + - * / **,"
+        " sigmoid tanh relu exp log sin cos); refused with any other surface",
+        max_len=MAX_CHARS,
+    )
     start: tuple[float, ...] = param(
         (1.5, 0.0), "starting point x,y", low=-1.9, high=1.9, min_len=2, max_len=2
     )
@@ -61,10 +91,92 @@ class SaddleParams:
     momentum: float = param(0.9, "momentum coefficient (heavy ball)", low=0, high=0.99)
     seed: int = param(0, "seed of the gradient noise", low=0, high=2**31 - 1)
 
+    def validate(self) -> None:
+        if self.surface == "custom":
+            parse_surface_expr(self.expr)
+        elif self.expr.strip():
+            # Refused rather than ignored: drawing x²−y² when the user typed another
+            # formula would show the wrong surface without a word.
+            raise ParamError(
+                "surface",
+                f"expr is only used with surface=custom (surface is {self.surface});"
+                " add surface=custom or drop expr",
+            )
 
-def f_value(surface: str, x: float, y: float) -> float:
-    fn = SURFACE_FUNCS[surface]
-    return float(fn(torch.tensor(x, dtype=torch.float64), torch.tensor(y, dtype=torch.float64)))
+
+def parse_surface_expr(text: str) -> Expr:
+    """The custom surface's expression tree; ParamError naming ``expr`` when it is refused."""
+    if not text.strip():
+        raise ParamError("expr", f"surface=custom needs f(x, y) as text, e.g. expr={EXAMPLE_EXPR}")
+    try:
+        tree = parse_expression(text, variables=VARIABLES)
+    except ExprError as err:
+        raise ParamError("expr", str(err)) from None
+    if not variables_of(tree):
+        raise ParamError("expr", "must use x or y (a constant surface has no saddle)")
+    return tree
+
+
+@dataclass(frozen=True)
+class Surface:
+    """f(x, y) elementwise on float64 tensors, differentiable by autograd."""
+
+    name: str  # one of SURFACES
+    fn: SurfaceFn
+    formula: str  # shown as the title, e.g. "f(x, y) = x² − y²"
+    # Closed-form gradient for the built-in surfaces; custom ones use autograd.
+    grad: Callable[[float, float], tuple[float, float]] | None
+
+
+def make_surface(surface: str, expr: str = "") -> Surface:
+    """The surface named by the parameters (ParamError naming ``expr`` if it is refused)."""
+    if surface in BUILTIN_SURFACES:
+        return Surface(surface, SURFACE_FUNCS[surface], FORMULAS[surface], SURFACE_GRADS[surface])
+    if surface != "custom":
+        raise ParamError("surface", f"unknown surface {surface!r} (allowed: {', '.join(SURFACES)})")
+    tree = parse_surface_expr(expr)
+
+    def fn(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        # check=True: a domain error (log of 0, 1/0...) or overflow raises ExprDomainError.
+        return evaluate(tree, {"x": x, "y": y})
+
+    return Surface("custom", fn, "f(x, y) = " + to_text(tree, pretty=True), None)
+
+
+def _where(x: float, y: float) -> str:
+    return f"({x:.4g}, {y:.4g})"
+
+
+def f_value(surface: Surface, x: float, y: float, where: str = "") -> float:
+    try:
+        value = float(
+            surface.fn(torch.tensor(x, dtype=torch.float64), torch.tensor(y, dtype=torch.float64))
+        )
+    except ExprDomainError as err:
+        raise ParamError("expr", f"{err} at {_where(x, y)}{where}") from None
+    if not math.isfinite(value):
+        raise ParamError("expr", f"f is not finite at {_where(x, y)}{where}")
+    return value
+
+
+def autograd_grad(surface: Surface, x: float, y: float, where: str = "") -> tuple[float, float]:
+    """∂f/∂x, ∂f/∂y at (x, y) by autograd (ParamError naming ``expr`` if not finite)."""
+    p = torch.tensor([x, y], dtype=torch.float64, requires_grad=True)  # (2,)
+    try:
+        value = surface.fn(p[0], p[1])  # ()
+    except ExprDomainError as err:
+        raise ParamError("expr", f"{err} at {_where(x, y)}{where}") from None
+    (grad,) = torch.autograd.grad(value, p)  # (2,)
+    gx, gy = float(grad[0]), float(grad[1])
+    if not (math.isfinite(gx) and math.isfinite(gy)):
+        raise ParamError("expr", f"the gradient of f is not finite at {_where(x, y)}{where}")
+    return gx, gy
+
+
+def gradient(surface: Surface, x: float, y: float, where: str = "") -> tuple[float, float]:
+    if surface.grad is not None:
+        return surface.grad(x, y)
+    return autograd_grad(surface, x, y, where)
 
 
 def _inside(x: float, y: float) -> bool:
@@ -72,24 +184,25 @@ def _inside(x: float, y: float) -> bool:
 
 
 def run_optimiser(
-    surface: str,
+    surface: Surface,
     start: tuple[float, float],
     lr: float,
     steps: int,
     momentum: float,
     noise: list[list[float]] | None,
+    name: str = "",
 ) -> list[list[float]]:
     """[[x, y, f], ...] from the start until ``steps`` updates or the path leaves the plot.
 
     ``noise[t]`` is added to the gradient of update t (SGD); ``momentum`` > 0 keeps a
     velocity v ← μ·v + g and steps by −lr·v (heavy ball, as torch.optim.SGD does).
     """
-    grad = SURFACE_GRADS[surface]
+    where = f" on the {name} path" if name else ""
     x, y = start
     vx = vy = 0.0
-    path = [[x, y, f_value(surface, x, y)]]
+    path = [[x, y, f_value(surface, x, y, where)]]
     for t in range(steps):
-        gx, gy = grad(x, y)
+        gx, gy = gradient(surface, x, y, where)
         if noise is not None:
             gx, gy = gx + noise[t][0], gy + noise[t][1]
         vx, vy = momentum * vx + gx, momentum * vy + gy
@@ -101,46 +214,79 @@ def run_optimiser(
                 " across the plot; use a smaller lr (or less noise)",
             )
         x, y = nx, ny
-        path.append([x, y, f_value(surface, x, y)])
+        path.append([x, y, f_value(surface, x, y, where)])
         if not _inside(x, y):
-            break  # escaped: the surface falls away without bound beyond the plot
+            break  # escaped: beyond the plot the path is no longer drawn
     return path
 
 
-def hessian_at_origin(surface: str) -> tuple[list[list[float]], list[float]]:
-    """Hessian of f at the saddle (0, 0) by autograd, and its eigenvalues (ascending)."""
-    fn = SURFACE_FUNCS[surface]
-    origin = torch.zeros(2, dtype=torch.float64)  # (2,)
-    hess = torch.autograd.functional.hessian(lambda p: fn(p[0], p[1]), origin)  # (2, 2)
+def hessian_at(surface: Surface, x: float, y: float) -> tuple[list[list[float]], list[float]]:
+    """Hessian of f at (x, y) by autograd, and its eigenvalues (ascending)."""
+    point = torch.tensor([x, y], dtype=torch.float64)  # (2,)
+    try:
+        hess = torch.autograd.functional.hessian(lambda p: surface.fn(p[0], p[1]), point)  # (2, 2)
+    except ExprDomainError as err:
+        raise ParamError("expr", f"{err} at {_where(x, y)}") from None
+    if not bool(torch.isfinite(hess).all()):
+        raise ParamError("expr", f"the Hessian of f is not finite at {_where(x, y)}")
     eig = torch.linalg.eigvalsh(hess)  # (2,)
-    return hess.tolist(), [float(v) + 0.0 for v in eig]  # + 0.0: no -0.0 in the trace
+    # + 0.0: no -0.0 in the trace
+    return [[v + 0.0 for v in row] for row in hess.tolist()], [float(v) + 0.0 for v in eig]
 
 
-def _grid(surface: str) -> dict[str, object]:
-    axis = torch.linspace(-EXTENT, EXTENT, GRID_SIZE, dtype=torch.float64)  # (G,)
+def critical_kind(surface: str, eigenvalues: list[float]) -> str:
+    """What the eigenvalues' signs say: one of KINDS."""
+    low, high = min(eigenvalues), max(eigenvalues)
+    if low < -EIG_ZERO and high > EIG_ZERO:
+        return "saddle"
+    if low > EIG_ZERO:
+        return "minimum"
+    if high < -EIG_ZERO:
+        return "maximum"
+    # A zero eigenvalue: the second-derivative test cannot tell. The monkey saddle at
+    # the origin is known to be a saddle (f changes sign along y = 0).
+    return "degenerate-saddle" if surface == "monkey" else "undecided"
+
+
+def surface_grid(surface: Surface) -> dict[str, list]:
+    """f on a GRID_SIZE² grid over the plotted square; ParamError when f is undefined there."""
+    half = GRID_SIZE // 2
+    # Multiples of one step, so that 0 (the built-in saddles) is exactly a sample.
+    axis = torch.arange(-half, half + 1, dtype=torch.float64) * (EXTENT / half)  # (G,)
     gy, gx = torch.meshgrid(axis, axis, indexing="ij")  # (G, G) each, rows follow y
-    values = SURFACE_FUNCS[surface](gx, gy)  # (G, G)
+    try:
+        values = surface.fn(gx, gy)  # (G, G)
+    except ExprDomainError as err:
+        raise ParamError("expr", f"{err} somewhere in the plotted square |x|, |y| <= 2") from None
+    if not bool(torch.isfinite(values).all()):
+        raise ParamError("expr", "f is not finite everywhere in the plotted square |x|, |y| <= 2")
     return {"axis": axis.tolist(), "f": values.tolist()}
 
 
 def saddle_trace(params: SaddleParams) -> Trace:
     """Paths of gd, sgd and momentum, the Hessian at the saddle, and f on a grid."""
+    surface = make_surface(params.surface, params.expr)
+    grid = surface_grid(surface)  # first: a surface undefined on the plot is refused as such
     start = (float(params.start[0]), float(params.start[1]))
     gen = torch.Generator().manual_seed(params.seed)
     noise = torch.randn(params.steps, 2, generator=gen, dtype=torch.float64) * params.noise
     noise_list: list[list[float]] = noise.tolist()  # (steps, 2)
     paths = {
-        "gd": run_optimiser(params.surface, start, params.lr, params.steps, 0.0, None),
-        "sgd": run_optimiser(params.surface, start, params.lr, params.steps, 0.0, noise_list),
+        "gd": run_optimiser(surface, start, params.lr, params.steps, 0.0, None, "gd"),
+        "sgd": run_optimiser(surface, start, params.lr, params.steps, 0.0, noise_list, "sgd"),
         # Momentum on the same noisy gradients: from the stable manifold (y = 0) an
         # exact gradient never points off it, so momentum alone would stall like gd.
         "momentum": run_optimiser(
-            params.surface, start, params.lr, params.steps, params.momentum, noise_list
+            surface, start, params.lr, params.steps, params.momentum, noise_list, "momentum"
         ),
     }
-    hessian, eigenvalues = hessian_at_origin(params.surface)
     gd_end = paths["gd"][-1]
-    gx, gy = SURFACE_GRADS[params.surface](gd_end[0], gd_end[1])
+    if surface.name == "custom":
+        point, at = [gd_end[0], gd_end[1]], "gd_end"
+    else:
+        point, at = [0.0, 0.0], "origin"
+    hessian, eigenvalues = hessian_at(surface, point[0], point[1])
+    gx, gy = gradient(surface, gd_end[0], gd_end[1])
     outcome = {
         name: {
             "escaped": not _inside(p[-1][0], p[-1][1]),
@@ -158,24 +304,19 @@ def saddle_trace(params: SaddleParams) -> Trace:
             "paths": paths,
             "outcome": outcome,
             "saddle": {
-                "point": [0.0, 0.0],
-                "value": 0.0,
+                "at": at,  # "origin" (built-in surfaces) or "gd_end" (custom)
+                "point": point,
+                "value": f_value(surface, point[0], point[1]),
                 "hessian": hessian,
                 "eigenvalues": eigenvalues,
+                "kind": critical_kind(surface.name, eigenvalues),
             },
             "gd_final_grad_norm": math.hypot(gx, gy),
-            "formula": FORMULAS[params.surface],
+            "formula": surface.formula,
             "extent": EXTENT,
-            "grid": _grid(params.surface),
+            "grid": grid,
         },
     )
-
-
-def _autograd_grad(surface: str, x: float, y: float) -> tuple[float, float]:
-    p = torch.tensor([x, y], dtype=torch.float64, requires_grad=True)  # (2,)
-    SURFACE_FUNCS[surface](p[0], p[1]).backward()
-    assert p.grad is not None
-    return float(p.grad[0]), float(p.grad[1])
 
 
 def _close(a: float, b: float) -> bool:
@@ -185,7 +326,7 @@ def _close(a: float, b: float) -> bool:
 def verify_saddle_trace(trace: Trace) -> None:
     """Replay every step with autograd gradients and the recorded noise; check the Hessian."""
     prm = trace.params
-    surface = prm["surface"]
+    surface = make_surface(prm["surface"], prm.get("expr", ""))
     noise = trace.tensors["noise"]
     settings = {"gd": (0.0, False), "sgd": (0.0, True), "momentum": (prm["momentum"], True)}
     for name, (mu, noisy) in settings.items():
@@ -197,7 +338,7 @@ def verify_saddle_trace(trace: Trace) -> None:
             x, y, fv = path[t]
             if not _close(fv, f_value(surface, x, y)):
                 raise AssertionError(f"{name}: f at point {t} is wrong")
-            gx, gy = _autograd_grad(surface, x, y)
+            gx, gy = autograd_grad(surface, x, y)
             if noisy:
                 gx, gy = gx + noise[t][0], gy + noise[t][1]
             vx, vy = mu * vx + gx, mu * vy + gy
@@ -209,12 +350,29 @@ def verify_saddle_trace(trace: Trace) -> None:
         stopped_early = len(path) - 1 < prm["steps"]
         if stopped_early and _inside(path[-1][0], path[-1][1]):
             raise AssertionError(f"{name} stopped inside the plot")
-    hess = torch.tensor(trace.extra["saddle"]["hessian"], dtype=torch.float64)  # (2, 2)
-    origin = torch.zeros(2, dtype=torch.float64)
-    fn = SURFACE_FUNCS[surface]
-    expected = torch.autograd.functional.hessian(lambda p: fn(p[0], p[1]), origin)
+    saddle = trace.extra["saddle"]
+    gd_end = trace.extra["paths"]["gd"][-1]
+    expected_point = gd_end[:2] if surface.name == "custom" else [0.0, 0.0]
+    if saddle["point"] != expected_point:
+        raise AssertionError("the Hessian is not taken where it should be")
+    point = torch.tensor(expected_point, dtype=torch.float64)  # (2,)
+    fn = surface.fn
+    expected = torch.autograd.functional.hessian(lambda p: fn(p[0], p[1]), point)  # (2, 2)
+    hess = torch.tensor(saddle["hessian"], dtype=torch.float64)  # (2, 2)
     if not torch.allclose(hess, expected):
         raise AssertionError("Hessian at the saddle disagrees with autograd")
-    eig = torch.linalg.eigvalsh(expected)
-    if not torch.allclose(torch.tensor(trace.extra["saddle"]["eigenvalues"]).double(), eig):
+    eig = torch.linalg.eigvalsh(expected)  # (2,)
+    if not torch.allclose(torch.tensor(saddle["eigenvalues"]).double(), eig):
         raise AssertionError("Hessian eigenvalues disagree with torch.linalg.eigvalsh")
+    if saddle["kind"] != critical_kind(surface.name, eig.tolist()):
+        raise AssertionError("the kind of point disagrees with the eigenvalues' signs")
+    if not _close(saddle["value"], f_value(surface, *expected_point)):
+        raise AssertionError("f at the saddle is wrong")
+    gx, gy = autograd_grad(surface, gd_end[0], gd_end[1])
+    if not _close(trace.extra["gd_final_grad_norm"], math.hypot(gx, gy)):
+        raise AssertionError("gd's final gradient norm disagrees with autograd")
+    grid = trace.extra["grid"]
+    axis = torch.tensor(grid["axis"], dtype=torch.float64)  # (G,)
+    gy_, gx_ = torch.meshgrid(axis, axis, indexing="ij")  # (G, G) each
+    if not torch.allclose(torch.tensor(grid["f"], dtype=torch.float64), fn(gx_, gy_)):
+        raise AssertionError("the grid of f values is wrong")

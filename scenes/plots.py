@@ -83,22 +83,31 @@ def _sgd(fig: Figure, trace: Trace) -> None:
 def _saddle(fig: Figure, trace: Trace) -> None:
     ax = fig.add_subplot()
     grid, extra = trace.extra["grid"], trace.extra
+    saddle = extra["saddle"]
     axis, f = grid["axis"], grid["f"]
-    limit = max(abs(v) for row in f for v in row) or 1.0
-    filled = ax.contourf(axis, axis, f, levels=16, cmap="RdBu", vmin=-limit, vmax=limit)
-    ax.contour(axis, axis, f, levels=[0.0], colors="k", linewidths=1)
+    # Colours centred on the saddle's height (f where gd ends, for a custom surface).
+    level = saddle["value"]
+    values = [v for row in f for v in row]
+    limit = max(abs(v - level) for v in values) or 1.0
+    filled = ax.contourf(
+        axis, axis, f, levels=16, cmap="RdBu", vmin=level - limit, vmax=level + limit
+    )
+    if min(values) < level < max(values):  # else there is no such contour to draw
+        ax.contour(axis, axis, f, levels=[level], colors="k", linewidths=1)
     fig.colorbar(filled, ax=ax, label="f(x, y)")
     for name, path in extra["paths"].items():
         xs, ys = [p[0] for p in path], [p[1] for p in path]
         ax.plot(xs, ys, "-", color=PATH_COLOURS.get(name, "k"), linewidth=2, label=name)
         ax.plot(xs[-1:], ys[-1:], "o", color=PATH_COLOURS.get(name, "k"))
-    ax.plot([0], [0], "o", mfc="none", mec="k", markersize=10)
+    px, py = saddle["point"]
+    ax.plot([px], [py], "o", mfc="none", mec="k", markersize=10)
     e = extra["extent"]
     ax.set_xlim(-e, e)
     ax.set_ylim(-e, e)
     ax.set_aspect("equal")
-    eig = ", ".join(f"{v:g}" for v in extra["saddle"]["eigenvalues"])
-    ax.set_title(f"{extra['formula']}; Hessian eigenvalues at (0, 0): {eig}")
+    eig = ", ".join(f"{v:.4g}" for v in saddle["eigenvalues"])
+    where = "where gd ends" if saddle["at"] == "gd_end" else "at"
+    ax.set_title(f"{extra['formula']}\nHessian eigenvalues {where} ({px:.3g}, {py:.3g}): {eig}")
     ax.set_xlabel("x")
     ax.set_ylabel("y")
     ax.legend(loc="lower left")

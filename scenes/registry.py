@@ -160,6 +160,15 @@ SCENES: tuple[SceneEntry, ...] = (
         verifier="mlcore.saddle:verify_saddle_trace",
         scene="scenes.saddle:SaddleScene",
     ),
+    SceneEntry(
+        name="saddle-3d",
+        description="The saddle-point paths on the surface itself, seen from a circling camera",
+        params="mlcore.saddle:SaddleParams",
+        builder="mlcore.saddle:saddle_trace",
+        verifier="mlcore.saddle:verify_saddle_trace",
+        scene="scenes.saddle_3d:Saddle3DScene",
+        three_d=True,
+    ),
     # --- backprop (issue 4) ---
     SceneEntry(
         name="backprop",

@@ -43,6 +43,14 @@ HEAT_STRENGTH = 0.75
 STEPS_PER_CHUNK = 5
 CHUNK_SECONDS = 0.55
 OPTIMISERS = ("gd", "sgd", "momentum")
+# Caption for each kind of point the trace names (mlcore.saddle.KINDS).
+HESSIAN_KEYS = {
+    "saddle": "saddle.hessian.opposite",
+    "minimum": "saddle.hessian.minimum",
+    "maximum": "saddle.hessian.maximum",
+    "degenerate-saddle": "saddle.hessian.degenerate",
+    "undecided": "saddle.hessian.undecided",
+}
 
 
 def _rgb(color: str) -> np.ndarray:
@@ -53,6 +61,7 @@ class SaddleScene(TraceScene):
     """Plain gradient descent stalls at the saddle; SGD's noise and momentum escape."""
 
     def construct(self) -> None:
+        self.captions: list[str] = []
         trace, theme = self.trace, self.theme
         prm, extra = trace.params, trace.extra
         self.extent = float(extra["extent"])
@@ -61,24 +70,29 @@ class SaddleScene(TraceScene):
             "sgd": theme.weight_fill,
             "momentum": theme.output_fill,
         }
-        title = self.title(self.tr("saddle.title", formula=extra["formula"]))
+        custom = extra["saddle"]["at"] == "gd_end"
+        title_key = "saddle.title.custom" if custom else "saddle.title"
+        title = self.title(self.tr(title_key, formula=extra["formula"]))
         self.map_center = np.zeros(3)  # the map is built at the origin, then moved as one
         heat = self._heat_map()
         contours = self._contours()
         frame = self._frame()
+        saddle = extra["saddle"]
         saddle_dot = Circle(radius=0.09, stroke_color=theme.text, stroke_width=3)
-        saddle_dot.move_to(self._point(0.0, 0.0))
+        saddle_dot.move_to(self._point(*saddle["point"]))
+        # A custom surface's point is where gd ends, which may lie beyond the plot.
+        saddle_marks = [] if extra["outcome"]["gd"]["escaped"] else [saddle_dot]
         axis_labels = VGroup(
             self.label(self.tr("saddle.axis.x")).next_to(frame, DOWN, buff=0.1),
             self.label(self.tr("saddle.axis.y")).next_to(frame, LEFT, buff=0.1),
         )
-        on_map = Group(heat, contours, frame, saddle_dot, axis_labels)
+        on_map = Group(heat, contours, frame, *saddle_marks, axis_labels)
         legend = self._legend()
         Group(on_map, legend).arrange(RIGHT, buff=LEGEND_GAP).next_to(title, DOWN, buff=MAP_BUFF)
         self.map_center = heat.get_center()
         self.play(FadeIn(title), FadeIn(heat), FadeIn(frame), FadeIn(axis_labels), run_time=0.7)
-        self.play(Create(contours), FadeIn(saddle_dot), run_time=0.7)
-        self.say(self.tr("saddle.intro"), hold=0.8)
+        self.play(Create(contours), *[FadeIn(m) for m in saddle_marks], run_time=0.7)
+        self.say(self.tr("saddle.intro.custom" if custom else "saddle.intro"), hold=0.8)
         start = extra["paths"]["gd"][0]
         self.say(
             self.tr(
@@ -108,34 +122,48 @@ class SaddleScene(TraceScene):
                 anims.append(self.dots[name].animate.move_to(seg.get_end()))
             self.play(*anims, run_time=CHUNK_SECONDS, rate_func=linear)
         self.play(FadeIn(self.legend_outcomes), run_time=0.4)
-        self.say(
-            self.tr(
-                "saddle.gd_stall",
-                steps=extra["outcome"]["gd"]["updates"],
-                grad=format_number(extra["gd_final_grad_norm"], 4),
-            ),
-            hold=1.0,
-        )
+        gd = extra["outcome"]["gd"]
+        if gd["escaped"]:
+            self.say(self.tr("saddle.gd_escaped", steps=gd["updates"]), hold=1.0)
+        else:
+            self.say(
+                self.tr(
+                    "saddle.gd_stall",
+                    steps=gd["updates"],
+                    grad=format_number(extra["gd_final_grad_norm"], 4),
+                ),
+                hold=1.0,
+            )
+        if custom:
+            self.say(self.tr("saddle.hessian.where", x=self.point_x, y=self.point_y), hold=1.0)
         self.play(FadeIn(self.hessian_text), run_time=0.4)
-        eig = extra["saddle"]["eigenvalues"]
-        opposite = min(eig) < 0 < max(eig)
-        key = "saddle.hessian.opposite" if opposite else "saddle.hessian.degenerate"
+        eig = saddle["eigenvalues"]
+        key = HESSIAN_KEYS[saddle["kind"]]
         self.say(self.tr(key, e1=format_number(eig[0]), e2=format_number(eig[1])), hold=1.2)
-        self.say(self.tr("saddle.escape"), hold=1.2)
+        self.say(escape_caption(self), hold=1.2)
         self.say(self.tr("saddle.outro"), hold=1.0)
+
+    def say(self, content: str, run_time: float = 0.5, hold: float = 0.0) -> None:
+        self.captions.append(content)  # kept so a dry-run test can read what was said
+        super().say(content, run_time, hold)
 
     # --- the map ------------------------------------------------------------------------
     def _point(self, x: float, y: float) -> np.ndarray:
         half = MAP_SIZE / 2
         return self.map_center + np.array([x / self.extent * half, y / self.extent * half, 0.0])
 
+    def _relative_grid(self) -> tuple[np.ndarray, np.ndarray, float]:
+        """The trace's grid of f measured from the saddle's height (colour and contour
+        levels are drawn relative to it), and the largest |difference| for scaling."""
+        grid = self.trace.extra["grid"]
+        axis = np.asarray(grid["axis"], dtype=float)  # (G,)
+        f = np.asarray(grid["f"], dtype=float) - self.trace.extra["saddle"]["value"]  # (G, G)
+        return axis, f, float(np.abs(f).max()) or 1.0
+
     def _heat_map(self) -> VGroup:
         """Filled bands between contour levels of the trace's grid: blue above the saddle's
         value, red below, darker nearer to it (Manim's ImageMobject fails with Pillow 13)."""
-        grid = self.trace.extra["grid"]
-        axis = np.asarray(grid["axis"], dtype=float)  # (G,)
-        f = np.asarray(grid["f"], dtype=float)  # (G, G), rows follow y
-        scale = float(np.abs(f).max()) or 1.0
+        axis, f, scale = self._relative_grid()
         levels = [-1.0, *CONTOUR_FRACTIONS, 1.0]
         gen = contourpy.contour_generator(axis, axis, f, fill_type="OuterOffset")
         bg = _rgb(self.theme.background)
@@ -156,10 +184,7 @@ class SaddleScene(TraceScene):
         return bands
 
     def _contours(self) -> VGroup:
-        grid = self.trace.extra["grid"]
-        axis = np.asarray(grid["axis"], dtype=float)  # (G,)
-        f = np.asarray(grid["f"], dtype=float)  # (G, G)
-        scale = float(np.abs(f).max()) or 1.0
+        axis, f, scale = self._relative_grid()
         gen = contourpy.contour_generator(axis, axis, f, line_type="SeparateCode")
         lines = VGroup()
         for frac in CONTOUR_FRACTIONS:
@@ -218,9 +243,18 @@ class SaddleScene(TraceScene):
             outcomes.add(result)
             rows.add(VGroup(head, result))
         rows.arrange(DOWN, aligned_edge=LEFT, buff=0.3)
-        eig = self.trace.extra["saddle"]["eigenvalues"]
+        saddle = self.trace.extra["saddle"]
+        eig = saddle["eigenvalues"]
+        self.point_x = format_number(saddle["point"][0], 4)
+        self.point_y = format_number(saddle["point"][1], 4)
         self.hessian_text = self.texts.text(
-            self.tr("saddle.hessian.label", e1=format_number(eig[0]), e2=format_number(eig[1])),
+            self.tr(
+                "saddle.hessian.label",
+                x=self.point_x,
+                y=self.point_y,
+                e1=format_number(eig[0]),
+                e2=format_number(eig[1]),
+            ),
             LEGEND_FONT_SIZE,
             self.theme.text,
         )
@@ -243,6 +277,23 @@ class SaddleScene(TraceScene):
             y=format_number(end[1], 3),
             f=format_number(end[2], 3),
         )
+
+
+def escape_caption(scene: TraceScene) -> str:
+    """What happened to SGD and momentum, in words that hold for this trace's outcome."""
+    outcome = scene.trace.extra["outcome"]
+    sgd, mom = outcome["sgd"], outcome["momentum"]
+    if sgd["escaped"] and mom["escaped"]:
+        return scene.tr("saddle.escape", sgd=sgd["updates"], momentum=mom["updates"])
+    if not (sgd["escaped"] or mom["escaped"]):
+        return scene.tr("saddle.escape.none", steps=scene.trace.params["steps"])
+    out, stay = ("sgd", "momentum") if sgd["escaped"] else ("momentum", "sgd")
+    return scene.tr(
+        "saddle.escape.one",
+        name=scene.tr(f"saddle.name.{out}"),
+        other=scene.tr(f"saddle.name.{stay}"),
+        steps=outcome[out]["updates"],
+    )
 
 
 def _clip(p: tuple[float, float], q: tuple[float, float], extent: float) -> tuple[float, float]:
