@@ -140,31 +140,49 @@ def logistic_trace(params: LogisticParams) -> Trace:
 
 
 def verify_logistic_trace(trace: Trace, tol: float = 1e-9) -> None:
-    """Replay the training with F.binary_cross_entropy, autograd and SGD; compare every epoch."""
+    """Replay the training with autograd and torch.optim.SGD; check every epoch's loss with
+    F.binary_cross_entropy (and its logits form), probabilities with torch.sigmoid."""
     x = torch.tensor(trace.tensors["x"], dtype=torch.float64)  # (N,)
     y = torch.tensor(trace.tensors["y"], dtype=torch.float64)  # (N,)
     weights, biases = trace.tensors["weight"], trace.tensors["bias"]
-    w = torch.tensor([weights[0]], dtype=torch.float64, requires_grad=True)
-    b = torch.tensor([biases[0]], dtype=torch.float64, requires_grad=True)
-    opt = torch.optim.SGD([w, b], lr=trace.params["lr"])
     probs = torch.tensor(trace.tensors["probs"], dtype=torch.float64)  # (E+1, N)
     sample = torch.tensor(trace.tensors["sample_loss"], dtype=torch.float64)  # (E+1, N)
     for epoch in range(len(weights)):
-        w_now, b_now = w.detach().item(), b.detach().item()
-        if abs(w_now - weights[epoch]) > tol or abs(b_now - biases[epoch]) > tol:
-            raise AssertionError(f"weight or bias at epoch {epoch} disagrees with torch SGD")
-        opt.zero_grad()
-        p = torch.sigmoid(w * x + b)  # (N,)
-        loss = F.binary_cross_entropy(p, y)
-        if abs(loss.detach().item() - trace.tensors["loss"][epoch]) > tol:
+        if epoch + 1 < len(weights):
+            # Each update is replayed from the trace's own w and b with autograd and
+            # torch.optim.SGD. Replaying the whole run instead would compare rounding
+            # amplified over hundreds of steps of a large learning rate.
+            w = torch.tensor([weights[epoch]], dtype=torch.float64, requires_grad=True)
+            b = torch.tensor([biases[epoch]], dtype=torch.float64, requires_grad=True)
+            opt = torch.optim.SGD([w, b], lr=trace.params["lr"])
+            F.binary_cross_entropy_with_logits(w * x + b, y).backward()
+            opt.step()
+            step_tol = tol * max(1.0, abs(weights[epoch + 1]), abs(biases[epoch + 1]))
+            if (
+                abs(w.item() - weights[epoch + 1]) > step_tol
+                or abs(b.item() - biases[epoch + 1]) > step_tol
+            ):
+                raise AssertionError(f"update after epoch {epoch} disagrees with torch SGD")
+        z = weights[epoch] * x + biases[epoch]  # (N,)
+        p = torch.sigmoid(z)  # (N,)
+        # BCE on probabilities loses digits as p nears 0 or 1 (log(1 − p) carries an error
+        # of about eps / (1 − p)), so F.binary_cross_entropy is compared within that bound
+        # and the logits form tightly.
+        exact = F.binary_cross_entropy_with_logits(z, y, reduction="none")  # (N,)
+        margin = torch.minimum(p, 1 - p).clamp_min(1e-300)  # (N,)
+        bound = tol + 4 * torch.finfo(torch.float64).eps / margin  # (N,)
+        if abs(exact.mean().item() - trace.tensors["loss"][epoch]) > tol:
+            raise AssertionError(f"loss at epoch {epoch} disagrees with BCE with logits")
+        prob_form = F.binary_cross_entropy(p, y).item()
+        if abs(prob_form - trace.tensors["loss"][epoch]) > bound.max().item():
             raise AssertionError(f"loss at epoch {epoch} disagrees with F.binary_cross_entropy")
-        if not torch.allclose(p.detach(), probs[epoch], rtol=0, atol=tol):
+        if not torch.allclose(p, probs[epoch], rtol=0, atol=tol):
             raise AssertionError(f"probabilities at epoch {epoch} disagree with torch.sigmoid")
-        per = F.binary_cross_entropy(p.detach(), y, reduction="none")
-        if not torch.allclose(per, sample[epoch], rtol=1e-9, atol=tol):
+        per = F.binary_cross_entropy(p, y, reduction="none")  # (N,)
+        if ((per - sample[epoch]).abs() > bound).any() or not torch.allclose(
+            exact, sample[epoch], rtol=1e-9, atol=tol
+        ):
             raise AssertionError(f"per-sample BCE at epoch {epoch} disagrees with torch")
-        loss.backward()
-        opt.step()
     curve_x = torch.tensor(trace.tensors["curve_x"], dtype=torch.float64)
     for s, e in enumerate(trace.extra["snapshots"]):
         expected = torch.sigmoid(weights[e] * curve_x + biases[e])

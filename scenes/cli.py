@@ -16,7 +16,14 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from mlcore.params import ParamError, parse_assignments
-from scenes.registry import DEFAULT_SCENE, SCENES, SceneEntry, UnknownSceneError, get
+from scenes.registry import (
+    DEFAULT_SCENE,
+    SCENES,
+    SceneEntry,
+    UnknownSceneError,
+    VerificationError,
+    get,
+)
 
 app = typer.Typer(
     add_completion=False,
@@ -53,6 +60,9 @@ def one_line_errors(func: F) -> F:
             return func(*args, **kwargs)
         except (ParamError, UnknownSceneError, OutputError) as err:
             raise fail(str(err)) from None
+        except VerificationError as err:
+            # Not the user's mistake: say what disagreed, refuse, and ask for a report.
+            raise fail(f"verification failed, nothing written: {err} (please report)", 1) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -197,7 +207,7 @@ def _render_one(
     check_output_path(out, options.fmt)
     try:
         result = render_scene(entry, params, out, options, force=force, verify=verify)
-    except (ParamError, OutputError):
+    except (ParamError, OutputError, VerificationError):
         raise
     except KeyboardInterrupt:
         raise fail("interrupted; no file was written", 130) from None

@@ -57,7 +57,11 @@ class SceneEntry:
         return trace
 
     def verify(self, trace: Trace) -> None:
-        load(self.verifier)(trace)
+        """Recompute with torch; VerificationError (one line) if the trace disagrees."""
+        try:
+            load(self.verifier)(trace)
+        except AssertionError as err:
+            raise VerificationError(f"{self.name}: {str(err).splitlines()[0][:200]}") from err
 
     def scene_class(self) -> type:
         cls: type = load(self.scene)
@@ -296,6 +300,10 @@ SCENES: tuple[SceneEntry, ...] = (
 DEFAULT_SCENE = "conv-stride"
 
 BY_NAME: dict[str, SceneEntry] = {entry.name: entry for entry in SCENES}
+
+
+class VerificationError(RuntimeError):
+    """A trace disagrees with torch's own computation: a bug in explain, never shown."""
 
 
 class UnknownSceneError(KeyError):

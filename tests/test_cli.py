@@ -245,3 +245,25 @@ def test_slides_bad_output_is_a_usage_error(tmp_path: Path) -> None:
     assert_usage_error(run("slides", "conv", "--out", str(tmp_path / "c.txt")), "--out", ".html")
     assert_usage_error(run("slides", "conv", "--quality", "8k"), "--quality")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_trace_that_disagrees_with_torch_is_refused_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scenes.registry import BY_NAME
+
+    entry = BY_NAME["conv"]
+    real_build = entry.build
+
+    def tampered(params: Any) -> Trace:
+        trace = real_build(params)
+        trace.tensors["output"][0][0][0] += 1
+        return trace
+
+    monkeypatch.setattr(type(entry), "build", lambda self, params: tampered(params))
+    out = tmp_path / "c.mp4"
+    for args in (("trace", "conv"), ("render", "conv", "--out", str(out))):
+        result = run(*args)
+        assert result.exit_code == 1, result.output
+        assert "verification failed" in result.stderr and "Traceback" not in result.output
+    assert not out.exists()
