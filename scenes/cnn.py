@@ -109,6 +109,8 @@ def chain(items: list[VGroup], gap: float, color: str) -> tuple[VGroup, VGroup]:
 COLUMN_GAP = 0.32
 FEATURE_AREA = 4.0  # height of a column of feature maps
 GRID_COLS = {1: 1, 10: 2, 20: 4}  # tiles across, by channel count
+SCORE_FONT = 25  # the ten scores: still about 12 px digits after the row is fitted at 480p
+SCORE_GAP = 0.1
 
 
 class CnnShapesScene(TraceScene):
@@ -204,10 +206,10 @@ class CnnShapesScene(TraceScene):
 
     def _scores(self, values: np.ndarray, shape: list[int]) -> Group:
         self.score_texts = [
-            self.texts.text(f"{d}: {format_number(float(v))}", SMALL_FONT, self.theme.text)
+            self.texts.text(f"{d}: {format_number(float(v))}", SCORE_FONT, self.theme.text)
             for d, v in enumerate(values)
         ]
-        lines = VGroup(*self.score_texts).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
+        lines = VGroup(*self.score_texts).arrange(DOWN, aligned_edge=LEFT, buff=SCORE_GAP)
         lines.scale_to_fit_height(min(lines.height, FEATURE_AREA))
         frame = Rectangle(
             width=lines.width + 0.2,

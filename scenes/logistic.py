@@ -31,14 +31,15 @@ from scenes.widgets.numbers import format_number
 TOP_RESERVED = 1.2  # title
 BOTTOM_RESERVED = 1.0  # caption
 SIDE_MARGIN = 0.5
-PLOT_WIDTH = 6.4
+PLOT_WIDTH = 5.8  # leaves the header its full font size at 480p
 PLOT_HEIGHT = 4.2
 Y_RANGE = (0.0, 1.0, 0.5)  # probabilities: ticks at 0, 0.5 and 1
-COLUMN_GAP = 0.8
+COLUMN_GAP = 0.6
 TABLE_FONT_SIZE = 22
 TABLE_COL = 1.25  # width of one table column
 ROW_GAP = 0.42
 LOSS_DECIMALS = 3
+TABLE_COLS = ("x", "y", "p", "bce")
 SNAPSHOT_SECONDS = 1.1
 
 
@@ -96,7 +97,7 @@ class LogisticScene(TraceScene):
         # On-screen texts of the current snapshot, for tests.
         self.header: Text = self._header(steps[0])
         self.table: dict[tuple[int, str], Text] = {}
-        table = self._table(steps[0])
+        self.table_group = self._table(steps[0])
         self.curve = self._curve(0)
         self.probs = self._prob_dots(steps[0])
         self.boundary = self._boundary(steps[0])
@@ -104,7 +105,7 @@ class LogisticScene(TraceScene):
             FadeIn(formula),
             Create(self.curve),
             FadeIn(self.header),
-            FadeIn(table),
+            FadeIn(self.table_group),
             FadeIn(self.probs),
             FadeIn(self.boundary),
             run_time=1.2,
@@ -114,21 +115,19 @@ class LogisticScene(TraceScene):
         self.say(self.tr("logistic.step.train", lr=format_number(trace.params["lr"])))
         self.shown_epochs: list[int] = [steps[0]["epoch"]]
         for s, step in enumerate(steps[1:], start=1):
-            new_header = self._header(step)
-            new_table = self._table(step)
+            # Numbers swap at once (a Transform between two Texts garbles the digits
+            # mid-way); the curve, dots and boundary glide to the epoch they now show.
+            self._swap_numbers(step)
             new_curve = self._curve(s)
             new_probs = self._prob_dots(step)
             new_boundary = self._boundary(step)
             self.play(
-                ReplacementTransform(self.header, new_header),
-                ReplacementTransform(table, new_table),
                 ReplacementTransform(self.curve, new_curve),
                 ReplacementTransform(self.probs, new_probs),
                 ReplacementTransform(self.boundary, new_boundary),
                 run_time=SNAPSHOT_SECONDS,
             )
-            self.header, table, self.curve = new_header, new_table, new_curve
-            self.probs, self.boundary = new_probs, new_boundary
+            self.curve, self.probs, self.boundary = new_curve, new_probs, new_boundary
             self.shown_epochs.append(step["epoch"])
         last = steps[-1]
         if last["boundary"] is not None:
@@ -181,28 +180,46 @@ class LogisticScene(TraceScene):
     def _table(self, step: dict[str, Any]) -> VGroup:
         """Columns x, y, p, BCE; one row per sample, all numbers from the step."""
         t = self.trace.tensors
-        cols = ("x", "y", "p", "bce")
         head = VGroup()
         top = self.header.get_bottom()[1] - 0.45
-        for c, name in enumerate(cols):
+        for c, name in enumerate(TABLE_COLS):
             label = self.label(self.tr(f"logistic.col.{name}"), TABLE_FONT_SIZE)
             head.add(label.move_to((self._col_x(c), top, 0)))
+        self.table_top = top
         rows = VGroup(head)
         for r, (x, y) in enumerate(zip(t["x"], t["y"])):
-            row_y = top - (r + 1) * ROW_GAP
-            values = (
-                format_number(x),
-                format_number(y),
-                format_number(step["probs"][r], LOSS_DECIMALS),
-                format_number(step["sample_loss"][r], LOSS_DECIMALS),
-            )
-            colours = (self.theme.text, self.theme.text, self.theme.output_fill, self.theme.text)
-            for c, (name, text, colour) in enumerate(zip(cols, values, colours)):
-                mob = self.texts.text(text, TABLE_FONT_SIZE, colour)
-                mob.move_to((self._col_x(c), row_y, 0))
-                self.table[(r, name)] = mob
-                rows.add(mob)
+            for c, (name, text) in enumerate(zip(TABLE_COLS[:2], (x, y))):
+                rows.add(self._cell(r, c, name, format_number(text), self.theme.text))
+            rows.add(*self._step_cells(r, step))
         return rows
+
+    def _step_cells(self, r: int, step: dict[str, Any]) -> list[Text]:
+        """Row r's p and BCE of this step (the columns that change while training)."""
+        p = format_number(step["probs"][r], LOSS_DECIMALS)
+        bce = format_number(step["sample_loss"][r], LOSS_DECIMALS)
+        return [
+            self._cell(r, 2, "p", p, self.theme.output_fill),
+            self._cell(r, 3, "bce", bce, self.theme.text),
+        ]
+
+    def _cell(self, r: int, c: int, name: str, text: str, colour: str) -> Text:
+        mob = self.texts.text(text, TABLE_FONT_SIZE, colour)
+        mob.move_to((self._col_x(c), self.table_top - (r + 1) * ROW_GAP, 0))
+        self.table[(r, name)] = mob
+        return mob
+
+    def _swap_numbers(self, step: dict[str, Any]) -> None:
+        """Show this step's header and p / BCE columns: remove the old Texts, add the new."""
+        self.remove(self.header)
+        self.header = self._header(step)
+        self.add(self.header)
+        for r in range(len(self.trace.tensors["x"])):
+            old = [self.table[(r, "p")], self.table[(r, "bce")]]
+            self.table_group.remove(*old)
+            self.remove(*old)
+            new = self._step_cells(r, step)
+            self.table_group.add(*new)
+            self.add(*new)
 
     def _col_x(self, c: int) -> float:
         return self.column_left + (c + 0.5) * TABLE_COL

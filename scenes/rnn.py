@@ -26,14 +26,23 @@ from manim import (
 )
 
 from scenes.base import LABEL_FONT_SIZE, TraceScene, shape_text
-from scenes.widgets.numbers import format_number
-from scenes.widgets.tensor_grid import TensorGrid
+from scenes.widgets.numbers import FONT_SIZE_PER_UNIT, format_number
+from scenes.widgets.tensor_grid import DIGIT_HEIGHT, DIGIT_WIDTH, TensorGrid
 
 TOP_RESERVED = 1.0  # title
 BOTTOM_RESERVED = 0.85  # caption
 SIDE_MARGIN = 0.45
 MAX_CELL = 0.78  # a vector cell; 2-decimal numbers need about this much at 480p
 MIN_CELL = 0.36
+# The unrolled equation: cells wider than tall so that "−0.50" is as tall as the row
+# allows; operators small and close, since every unit of width goes to the numbers.
+PANEL_ROW = 0.62  # row height of the equation's grids when there is room
+PANEL_MIN_ROW = 0.3
+PANEL_MARGIN = 0.15
+OP_GAP = 0.08
+TANH_FONT_SIZE = 18
+PANEL_LABEL_GAP = 0.1
+ONE_HOT_WIDTH = 0.7  # the one-hot column's width, in row heights: one digit
 OP_FONT_SIZE = 30
 CHAR_FONT_SIZE = 28
 ROW_FONT_SIZE = 22
@@ -48,6 +57,10 @@ EPOCH_SECONDS = 0.3
 CHAR_FONT = "DejaVu Sans Mono"
 TABLE_GAP = 0.35
 ROW_HEIGHT = 0.36
+WEIGHT_LABEL_FONT_SIZE = 17
+LABEL_GAP = 0.3
+COL_PAD = 0.5  # per time step: the box around a state and the arrow to the next one
+MARK_STROKE = 5.0
 
 
 def _col(values: Sequence[float]) -> list[list[float]]:
@@ -180,10 +193,19 @@ class RnnUnrollScene(_RnnBase):
 
         title = self.title(self.tr("rnn.unroll.title", input=prm["input"], target=prm["target"]))
         strip = self._unrolled_strip(steps)
-        panel = self._equation_panel(w_ih, w_hh, b_ih, b_hh, steps[0], hidden, v)
-        body = VGroup(strip, panel).arrange(DOWN, buff=GAP * 1.5)
-        body.move_to((0.0, self.body_center_y() + 0.25, 0.0))
-        self.step_y = panel.get_bottom()[1] - GAP - LABEL_FONT_SIZE / 96
+        top = config.frame_height / 2 - TOP_RESERVED
+        strip.move_to((0.0, top, 0.0), aligned_edge=UP)
+        step_h = LABEL_FONT_SIZE / FONT_SIZE_PER_UNIT
+        # What is left between the strip and the step line goes to the grids' rows.
+        room = (
+            strip.get_bottom()[1] - GAP - SMALL_GAP - (-config.frame_height / 2 + BOTTOM_RESERVED)
+        )
+        panel = self._equation_panel(w_ih, w_hh, b_ih, b_hh, steps[0], hidden, v, room - step_h)
+        panel.next_to(strip, DOWN, buff=GAP).set_x(0.0)
+        bottom = -config.frame_height / 2 + BOTTOM_RESERVED
+        slack = panel.get_bottom()[1] - SMALL_GAP - step_h - bottom
+        VGroup(strip, panel).shift(slack / 2 * DOWN)  # centred between title and caption
+        self.step_y = panel.get_bottom()[1] - SMALL_GAP - step_h / 2
         self.step_line: Text | None = None
         self.play(FadeIn(title), FadeIn(strip), run_time=0.6)
         self.say(self.tr("rnn.unroll.intro", vocab=", ".join(vocab)), hold=0.8)
@@ -285,25 +307,56 @@ class RnnUnrollScene(_RnnBase):
         first: dict[str, Any],
         hidden: int,
         v: int,
+        height: float,
     ) -> VGroup:
-        """W_ih · x_t + b_ih + W_hh · h_{t-1} + b_hh -> tanh -> h_t, all with numbers."""
+        """W_ih · x_t + b_ih + W_hh · h_{t-1} + b_hh -> tanh -> h_t, all with numbers.
+
+        Fits ``height`` (labels included) and the frame's width. The one-hot x_t shows only
+        0 and 1, so its cells are narrow; every other cell is as wide as "−0.50" needs.
+        """
         theme = self.theme
-        cols = v + 1 + 1 + hidden + 1 + 1 + 1
-        ops = ["·", "+", "+", "·", "+", self.tr("rnn.tanh")]
+        ops = ["·", "+", "+", "·", "+"]
         op_mobs = [self.texts.text(op, OP_FONT_SIZE, theme.muted) for op in ops]
-        op_width = sum(m.width for m in op_mobs) + 2 * GAP * len(ops)
-        avail_w = config.frame_width - 2 * SIDE_MARGIN - op_width
-        avail_h = 3.4
-        cell = max(MIN_CELL, min(MAX_CELL, avail_w / cols, avail_h / max(hidden, v)))
+        op_mobs.append(self.texts.text(self.tr("rnn.tanh"), TANH_FONT_SIZE, theme.muted))
+        label_h = LABEL_FONT_SIZE / FONT_SIZE_PER_UNIT + PANEL_LABEL_GAP
+        row = max(PANEL_MIN_ROW, min(PANEL_ROW, (height - label_h) / max(hidden, v)))
+        wide_cols = v + 1 + hidden + 1 + 1 + 1  # W_ih, b_ih, W_hh, h_{t-1}, b_hh, h_t
+        gaps = 2 * len(op_mobs) * OP_GAP
+        avail_w = config.frame_width - 2 * PANEL_MARGIN - sum(m.width for m in op_mobs) - gaps
+        want = self.texts.text(WIDEST, row * DIGIT_HEIGHT * FONT_SIZE_PER_UNIT).width
+        x_width = row * ONE_HOT_WIDTH
+        width = max(row, min(want / DIGIT_WIDTH, (avail_w - x_width) / wide_cols))
+
+        def grid(values: list[list[float]] | None, fill: str, rows: int = 0) -> TensorGrid:
+            n_rows = len(values) if values is not None else rows
+            n_cols = len(values[0]) if values is not None else 1
+            return TensorGrid(
+                n_rows,
+                n_cols,
+                row,
+                theme,
+                self.texts,
+                fill,
+                values,
+                widest=WIDEST,
+                cell_width=width,
+            )
+
         self.weight_grids = {
-            "weight_ih": self.grid(w_ih.tolist(), theme.weight_fill, cell),
-            "bias_ih": self.grid(_col(b_ih.tolist()), theme.weight_fill, cell),
-            "weight_hh": self.grid(w_hh.tolist(), theme.weight_fill, cell),
-            "bias_hh": self.grid(_col(b_hh.tolist()), theme.weight_fill, cell),
+            "weight_ih": grid(w_ih.tolist(), theme.weight_fill),
+            "bias_ih": grid(_col(b_ih.tolist()), theme.weight_fill),
+            "weight_hh": grid(w_hh.tolist(), theme.weight_fill),
+            "bias_hh": grid(_col(b_hh.tolist()), theme.weight_fill),
         }
-        self.x_grid = self.grid(_col(first["x"]), theme.input_fill, cell)
-        self.h_prev_grid = self.grid(_col(first["h_prev"]), theme.output_fill, cell)
-        self.h_grid = self.grid(None, theme.output_fill, cell, rows=hidden)
+        # One-hot: "0" and "1" only, in narrow cells, in the same font size as the rest.
+        self.x_grid = TensorGrid(
+            v, 1, row, theme, self.texts, theme.input_fill, widest="1", cell_width=x_width
+        )
+        self.x_grid.font_size = self.weight_grids["bias_ih"].font_size
+        for r, value in enumerate(first["x"]):
+            self.x_grid.fill_in(r, 0, value)
+        self.h_prev_grid = grid(_col(first["h_prev"]), theme.output_fill)
+        self.h_grid = grid(None, theme.output_fill, rows=hidden)
         parts = [
             (self.weight_grids["weight_ih"], "rnn.w_ih"),
             (self.x_grid, "rnn.x_t"),
@@ -313,17 +366,22 @@ class RnnUnrollScene(_RnnBase):
             (self.weight_grids["bias_hh"], "rnn.b_hh"),
             (self.h_grid, "rnn.h_t"),
         ]
-        blocks = [g.labelled(self.label(self.tr(key))) for g, key in parts]
-        row = VGroup()
+        blocks = []
+        for g, key in parts:
+            label = self.label(self.tr(key))
+            blocks.append(VGroup(label.next_to(g, UP, buff=PANEL_LABEL_GAP), g))
+        eq = VGroup()
         for n, block in enumerate(blocks):
-            row.add(block)
+            eq.add(block)
             if n < len(op_mobs):
-                row.add(op_mobs[n])
-        row.arrange(RIGHT, buff=GAP)
+                eq.add(op_mobs[n])
+        eq.arrange(RIGHT, buff=OP_GAP, aligned_edge=DOWN)
         for op in op_mobs:  # operators sit at the grids' middle, not the labelled block's
             op.set_y(self.weight_grids["weight_ih"].get_center()[1])
-        self.fit_width(row)
-        return row
+        avail = config.frame_width - 2 * PANEL_MARGIN
+        if eq.width > avail:  # only when even square cells do not fit (very large sizes)
+            eq.scale_to_fit_width(avail)
+        return eq
 
     def _panel_grids(self) -> list[TensorGrid]:
         return [*self.weight_grids.values(), self.x_grid, self.h_prev_grid, self.h_grid]
@@ -397,10 +455,21 @@ class RnnLayersScene(_RnnBase):
         shapes = trace.extra["shapes"]
         theme = self.theme
 
-        label_w = 2.5
+        # Left of each row: its name and, below it, the weights that row's cells share.
+        rows_left = [self.label(self.tr("rnn.layer", layer=layer)) for layer in range(layers)]
+        weight_labels = [
+            self.label(
+                self.tr("rnn.layer_weights", layer=layer), WEIGHT_LABEL_FONT_SIZE, theme.weight_fill
+            )
+            for layer in range(layers)
+        ]
+        label_w = max(m.width for m in [*rows_left, *weight_labels]) + LABEL_GAP
         per_col = (config.frame_width - 2 * SIDE_MARGIN - label_w) / steps
-        cell = max(MIN_CELL, min(MAX_CELL * 0.85, (per_col - 0.55) / size))
-        in_cell = min(cell, (per_col - 0.55) / v)
+        cell = max(MIN_CELL, min(MAX_CELL * 0.85, (per_col - COL_PAD) / size))
+        # States (|h| < 1, e.g. "−0.77") get cells as wide as the column allows.
+        want = self.texts.text(WIDEST, cell * DIGIT_HEIGHT * FONT_SIZE_PER_UNIT).width
+        cell_w = max(cell, min(want / DIGIT_WIDTH, (per_col - COL_PAD) / size))
+        in_cell = min(cell, (per_col - COL_PAD) / v)
         col_w = per_col
 
         self.state_grids: list[list[TensorGrid]] = []
@@ -409,17 +478,30 @@ class RnnLayersScene(_RnnBase):
         self.input_grids = []
         input_row = VGroup()
         for t in range(steps):
-            g = self.grid([inputs[t].tolist()], theme.input_fill, in_cell)
+            # One-hot: only 0 and 1, so the digits may fill the cell's height.
+            g = TensorGrid(
+                1, v, in_cell, theme, self.texts, theme.input_fill, [inputs[t].tolist()], widest="1"
+            )
             char = self.char(trace.params["input"][t], CHAR_FONT_SIZE, theme.input_fill).next_to(
                 g, DOWN, buff=SMALL_GAP
             )
             self.input_grids.append(g)
-            input_row.add(VGroup(g, char).move_to((t * col_w, 0.0, 0.0)))
+            input_row.add(VGroup(g, char).set_x(t * col_w))  # grids level, whatever the glyph
         for _layer in range(layers):
             boxes = []
             row = VGroup()
             grids = [
-                TensorGrid(1, size, cell, theme, self.texts, theme.output_fill, None, widest=WIDEST)
+                TensorGrid(
+                    1,
+                    size,
+                    cell,
+                    theme,
+                    self.texts,
+                    theme.output_fill,
+                    None,
+                    widest=WIDEST,
+                    cell_width=cell_w,
+                )
                 for _ in range(steps)
             ]
             for t, g in enumerate(grids):
@@ -438,10 +520,11 @@ class RnnLayersScene(_RnnBase):
             rows.add(row)
         stack = VGroup(input_row, *rows).arrange(UP, buff=0.55)
         # arrange() centres each row; rows hold the same columns, so columns stay aligned.
-        rows_left = [
-            self.label(self.tr("rnn.layer", layer=layer)).next_to(rows[layer], LEFT, buff=0.3)
-            for layer in range(layers)
-        ]
+        for layer in range(layers):
+            rows_left[layer].next_to(rows[layer], LEFT, buff=LABEL_GAP)
+            weight_labels[layer].next_to(rows_left[layer], DOWN, buff=0.05)
+            weight_labels[layer].align_to(rows_left[layer], RIGHT)
+            VGroup(rows_left[layer], weight_labels[layer]).set_y(rows[layer].get_y())
         arrows = VGroup()
         for layer in range(layers):
             for t in range(steps):
@@ -453,7 +536,7 @@ class RnnLayersScene(_RnnBase):
                             self.layer_boxes[layer][t - 1], self.layer_boxes[layer][t], RIGHT
                         )
                     )
-        body = VGroup(stack, *rows_left, arrows)
+        body = VGroup(stack, *rows_left, *weight_labels, arrows)
         self.fit_width(body)
         body.move_to((0.0, self.body_center_y() - 0.1, 0.0))
 
@@ -488,27 +571,25 @@ class RnnLayersScene(_RnnBase):
             SurroundingRectangle(VGroup(*self.layer_boxes[layer]), color=theme.highlight, buff=0.08)
             for layer in range(layers)
         ]
-        weight_labels = [
-            self.label(self.tr("rnn.layer_weights", layer=layer), color=theme.weight_fill)
-            for layer in range(layers)
-        ]
-        for layer in range(layers):
-            weight_labels[layer].scale_to_fit_width(label_w - 0.5)
-            weight_labels[layer].next_to(rows_left[layer], DOWN, buff=0.05)
-            weight_labels[layer].align_to(rows_left[layer], LEFT)
         self.play(FadeIn(shared[0]), *[FadeIn(w) for w in weight_labels], run_time=0.5)
         self.say(self.tr("rnn.layers.shared", layer=0), hold=1.0)
         self.play(FadeOut(shared[0]), run_time=0.3)
 
         top = VGroup(*self.layer_boxes[-1])
-        out_mark = SurroundingRectangle(top, color=theme.highlight, buff=0.1)
+        # Two results, two colours: output (the top layer at every step) in the output
+        # colour, hidden (every layer at the last step) in the highlight colour.
+        out_mark = SurroundingRectangle(
+            top, color=theme.output_fill, buff=0.1, stroke_width=MARK_STROKE
+        )
         self.output_label = self.label(
-            f"{self.tr('rnn.output')} {shape_text(shapes['output'])}", color=theme.highlight
+            f"{self.tr('rnn.output')} {shape_text(shapes['output'])}", color=theme.output_fill
         )
         last = VGroup(*[self.layer_boxes[layer][-1] for layer in range(layers)])
-        hid_mark = SurroundingRectangle(last, color=theme.accent, buff=0.18)
+        hid_mark = SurroundingRectangle(
+            last, color=theme.highlight, buff=0.18, stroke_width=MARK_STROKE
+        )
         self.hidden_label = self.label(
-            f"{self.tr('rnn.hidden')} {shape_text(shapes['hidden'])}", color=theme.accent
+            f"{self.tr('rnn.hidden')} {shape_text(shapes['hidden'])}", color=theme.highlight
         )
         # Both names above the grid: output over the top row, hidden over the last column.
         self.hidden_label.next_to(hid_mark, UP, buff=0.08).align_to(hid_mark, RIGHT)
@@ -602,8 +683,11 @@ class EmbeddingScene(_RnnBase):
             )
             new = [self.lookup_grid.fill_in(t, c, value) for c, value in enumerate(step["row"])]
             detailed = t < 2
+            # The caption names a row only while that row is highlighted.
             if t == 0:
-                self.say(self.tr("rnn.emb.product", char=step["char"], index=idx))
+                self.say(self.tr("rnn.emb.product", char=step["char"], index=idx), hold=0.5)
+            elif t == 1:
+                self.say(self.tr("rnn.emb.product_rest"), run_time=0.1)
             self.play(FadeIn(marks), run_time=0.3 if detailed else 0.15)
             self.play(*[FadeIn(m) for m in new], run_time=0.5 if detailed else 0.25)
             self.wait(0.4 if detailed else 0.1)

@@ -357,7 +357,7 @@ STRINGS: dict[str, str] = {
     ),
     "rnn.layers.title": "nn.RNN with {layers} layer(s) over '{input}'",
     "rnn.layer": "layer {layer}",
-    "rnn.layer_weights": "weight_ih_l{layer}, weight_hh_l{layer}",
+    "rnn.layer_weights": "weight_ih_l{layer}\nweight_hh_l{layer}",  # two lines, beside a row
     "rnn.layers.intro": "Input {input_shape}: (seqLen, batch, input_size), one-hot over {vocab}.",
     "rnn.layers.recurrence": (
         "Layer 0 runs along time: each cell reads xₜ and the hidden state on its left."
@@ -383,6 +383,7 @@ STRINGS: dict[str, str] = {
         "One-hot vectors are long and sparse; an embedding maps each character to a dense row."
     ),
     "rnn.emb.product": "One-hot × weight picks one row: '{char}' is index {index}, so row {index}.",
+    "rnn.emb.product_rest": "Every other character likewise: its index picks its row of the weight.",
     "rnn.emb.same": "nn.Embedding just looks the row up: the same numbers, no multiplications.",
     "rnn.emb.model": "The course's improved model: Embedding → RNN → Linear.",
     "rnn.emb.box_embedding": "Embedding {v}→{e}",

@@ -314,7 +314,7 @@ STRINGS: dict[str, str] = {
     "rnn.not_reached": "{epochs} 个 epoch 后预测为 '{prediction}'，还不是 '{target}'。",
     "rnn.layers.title": "{layers} 层的 nn.RNN 处理 '{input}'",
     "rnn.layer": "第 {layer} 层",
-    "rnn.layer_weights": "weight_ih_l{layer}, weight_hh_l{layer}",
+    "rnn.layer_weights": "weight_ih_l{layer}\nweight_hh_l{layer}",  # two lines, beside a row
     "rnn.layers.intro": "输入 {input_shape}：(seqLen, batch, input_size)，{vocab} 的独热向量。",
     "rnn.layers.recurrence": "第 0 层沿时间展开：每个单元读入 xₜ 和左边传来的隐藏状态。",
     "rnn.layers.stack": "上一层把下一层的隐藏状态作为输入。",
@@ -330,6 +330,7 @@ STRINGS: dict[str, str] = {
     "rnn.emb.lookup": "嵌入结果 {shape}",
     "rnn.emb.intro": "独热向量又长又稀疏；嵌入层把每个字符映射成一个稠密的行向量。",
     "rnn.emb.product": "独热向量 × 权重只取出一行：'{char}' 的下标是 {index}，即第 {index} 行。",
+    "rnn.emb.product_rest": "其余字符也一样：下标是几，就取出权重的第几行。",
     "rnn.emb.same": "nn.Embedding 直接查出这一行：数值相同，不用做乘法。",
     "rnn.emb.model": "课程中改进的模型：Embedding → RNN → Linear。",
     "rnn.emb.box_embedding": "Embedding {v}→{e}",

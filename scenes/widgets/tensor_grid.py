@@ -1,11 +1,11 @@
-"""A 2-D tensor drawn as a grid of square cells with its numbers."""
+"""A 2-D tensor drawn as a grid of cells (square unless asked wider) with its numbers."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import cast
 
-from manim import DOWN, UP, Square, Text, VGroup
+from manim import DOWN, UP, Rectangle, Square, Text, VGroup
 
 from scenes.theme import Theme
 from scenes.widgets.numbers import FONT_SIZE_PER_UNIT, TextFactory, format_number
@@ -22,6 +22,8 @@ class TensorGrid(VGroup):
     (the longest number it will show) sizes its digits. All numbers of one grid share
     one font size, so that a long number does not look smaller than its neighbours.
     Cells whose ``muted`` flag is set (zero padding) use the theme's padding colour.
+    ``cell_width`` (default ``cell_size``) makes cells wider than tall, so that numbers
+    like −0.50 can be as tall as in a bigger square without crowding the grid's height.
     """
 
     def __init__(
@@ -35,9 +37,11 @@ class TensorGrid(VGroup):
         values: Sequence[Sequence[float]] | None = None,
         muted: Sequence[Sequence[bool]] | None = None,
         widest: str | None = None,
+        cell_width: float | None = None,
     ) -> None:
         super().__init__()
         self.rows, self.cols, self.cell_size = rows, cols, cell_size
+        self.cell_width = cell_size if cell_width is None else cell_width
         self.theme, self.texts, self.fill = theme, texts, fill
         shown = [format_number(v) for row in ([] if values is None else values) for v in row]
         self.font_size = self._font_size(max([*shown, widest or "0"], key=len))
@@ -45,14 +49,15 @@ class TensorGrid(VGroup):
         for r in range(rows):
             for c in range(cols):
                 colour = theme.padding_fill if muted is not None and muted[r][c] else fill
-                square = Square(
-                    side_length=cell_size,
-                    stroke_color=theme.grid_stroke,
-                    stroke_width=max(1.0, 2.5 * cell_size),
-                    fill_color=colour,
-                    fill_opacity=theme.fill_opacity if values is not None else 0.12,
+                # Square when no width is given, exactly as before cell_width existed.
+                square: Rectangle = (
+                    Square(side_length=cell_size)
+                    if cell_width is None
+                    else Rectangle(width=self.cell_width, height=cell_size)
                 )
-                square.move_to((c * cell_size, -r * cell_size, 0.0))
+                square.set_stroke(theme.grid_stroke, width=max(1.0, 2.5 * cell_size))
+                square.set_fill(colour, opacity=theme.fill_opacity if values is not None else 0.12)
+                square.move_to((c * self.cell_width, -r * cell_size, 0.0))
                 self.cells.add(square)
         self.add(self.cells)
         self.numbers: dict[tuple[int, int], Text] = {}
@@ -68,17 +73,18 @@ class TensorGrid(VGroup):
         """Digits DIGIT_HEIGHT of a cell tall, unless the widest number then overflows."""
         size = self.cell_size * DIGIT_HEIGHT * FONT_SIZE_PER_UNIT
         width = self.texts.text(widest, size).width
-        limit = self.cell_size * DIGIT_WIDTH
+        limit = self.cell_width * DIGIT_WIDTH
         return size * min(1.0, limit / width) if width > 0 else size
 
     def cell(self, r: int, c: int) -> Square:
+        """Cell (r, c); typed Square for existing callers, a Rectangle if ``cell_width`` is set."""
         return cast(Square, self.cells[r * self.cols + c])
 
     def make_number(self, r: int, c: int, value: float, color: str | None = None) -> Text:
         """A number sized for this grid, placed on cell (r, c) but not added."""
         mob = self.texts.number(value, self.font_size, color)
-        if mob.width > self.cell_size * DIGIT_WIDTH:
-            mob.scale_to_fit_width(self.cell_size * DIGIT_WIDTH)
+        if mob.width > self.cell_width * DIGIT_WIDTH:
+            mob.scale_to_fit_width(self.cell_width * DIGIT_WIDTH)
         return mob.move_to(self.cell(r, c).get_center())
 
     def _place(self, r: int, c: int, value: float, color: str | None = None) -> Text:
