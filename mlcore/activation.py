@@ -36,7 +36,7 @@ class ActivationParams:
     seed: int = param(0, "seed of the two layers' weights", low=0, high=2**31 - 1)
 
     def validate(self) -> None:
-        if self.x_max - self.x_min < MIN_SPAN:
+        if self.x_max - self.x_min < MIN_SPAN - 1e-9:  # 2.55 − 0.55 rounds below 2
             raise ParamError(
                 "x_max",
                 f"must be at least {MIN_SPAN:g} above x_min (got {self.x_min:g} to {self.x_max:g})",

@@ -18,7 +18,15 @@ EXPLAIN = [sys.executable, "-m", "scenes.cli"]
 def start_render(out: Path, tmpdir: Path, *args: str) -> subprocess.Popen[bytes]:
     env = dict(os.environ, TMPDIR=str(tmpdir))
     cmd = [*EXPLAIN, "render", "conv-stride", "--out", str(out), "--force", *args]
-    return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # As in a terminal: a test runner's worker (or a shell's background job) may ignore
+    # SIGINT, and a child inherits that, so restore the default for the render.
+    return subprocess.Popen(
+        cmd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
 
 
 def wait_for_media(tmpdir: Path, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
