@@ -14,10 +14,13 @@ demo: setup
 	$(EXPLAIN) render conv-stride --format gif
 
 test: setup
+	$(VENV)/bin/ruff check mlcore scenes tests bench
+	$(VENV)/bin/mypy
 	$(PYTHON) -m pytest -q -n 2
 
 lint: setup
-	$(VENV)/bin/ruff check mlcore scenes tests
+	$(VENV)/bin/ruff check mlcore scenes tests bench
+	$(VENV)/bin/ruff format --check mlcore scenes tests bench
 	$(VENV)/bin/mypy
 
 bench: setup
