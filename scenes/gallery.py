@@ -10,7 +10,7 @@ from scenes.registry import SceneEntry
 GALLERY_DIR = Path("renders") / "gallery"
 GALLERY_PAGE = Path("renders") / "README.md"
 # Small enough to commit and embed in notes, large enough that every number reads.
-GALLERY_WIDTH = 480
+GALLERY_WIDTH = 640
 GALLERY_FPS = 10
 
 
