@@ -30,6 +30,7 @@ from scenes.registry import SCENES  # noqa: E402
 
 EXPLAIN = [str(Path(sys.executable).parent / "explain")]
 RUNS = 3
+ANALYSIS = "## Analysis"
 HELPERS = Path(__file__).resolve().parent / "helpers.py"
 
 
@@ -166,7 +167,13 @@ def main() -> None:
         )
     text = "".join(report)
     sys.stdout.write(text)
-    args.out.write_text(text)
+    # The hand-written analysis below the figures survives a re-run.
+    kept = ""
+    if args.out.exists():
+        old = args.out.read_text()
+        if ANALYSIS in old:
+            kept = "\n" + old[old.index(ANALYSIS) :]
+    args.out.write_text(text + kept)
 
 
 if __name__ == "__main__":

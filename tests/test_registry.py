@@ -72,3 +72,15 @@ def test_same_trace_same_duration_and_animations(name: str, tmp_path: Path) -> N
     second = construct_scene(build_trace(name), tmp_path)
     assert first.time == second.time > 0
     assert first.renderer.num_plays == second.renderer.num_plays
+
+
+def test_gallery_page_has_every_scene() -> None:
+    from scenes.gallery import gallery_markdown
+
+    page = gallery_markdown(SCENES, {})
+    committed = (Path(__file__).resolve().parent.parent / "renders" / "README.md").read_text()
+    for entry in SCENES:
+        assert f"![{entry.name}](gallery/{entry.name}.gif)" in page
+        assert f"## {entry.name}\n" in committed, f"run `explain gallery` for {entry.name}"
+        gif = Path(__file__).resolve().parent.parent / "renders" / "gallery" / f"{entry.name}.gif"
+        assert gif.is_file() and gif.stat().st_size < 1_000_000
