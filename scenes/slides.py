@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scenes.i18n import tr
 from scenes.registry import SceneEntry
 from scenes.render import RenderOptions, check_output_path, render_scene, write_atomic
 
@@ -76,18 +77,6 @@ def step_ends(cues: list[Cue]) -> list[float]:
             raise ValueError(f"captions overlap: one ends at {after:.3f} s, before {before:.3f} s")
     return ends
 
-
-# The page's own few words; the captions come from the scene (scenes/i18n).
-UI_TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "keys": "→ Space click: play the step · ← back · Home End · F fullscreen",
-        "video": "Animation",
-    },
-    "zh": {
-        "keys": "→ 空格 单击：播放这一步 · ← 上一步 · Home End · F 全屏",
-        "video": "动画",
-    },
-}
 
 CSS = """
 :root { color-scheme: dark; }
@@ -202,7 +191,7 @@ def _script_json(value: Any) -> str:
 def slides_html(video_mp4: bytes, cues: list[Cue], title: str, lang: str = "en") -> str:
     """The whole page as text; every caption and the title HTML-escaped."""
     ends = step_ends(cues)
-    ui = UI_TEXT.get(lang, UI_TEXT["en"])
+    ui = {"keys": tr("slides.keys", lang), "video": tr("slides.video", lang)}
     data_uri = "data:video/mp4;base64," + base64.b64encode(video_mp4).decode("ascii")
     outline = "\n".join(f"<li>{html.escape(c.text)}</li>" for c in cues)
     esc = html.escape

@@ -3,6 +3,9 @@
 STRINGS: dict[str, str] = {
     # --- shared ---
     "shape": "{name} {shape}",
+    # --- slides (the page around the video) ---
+    "slides.keys": "→ Space click: play the step · ← back · Home End · F fullscreen",
+    "slides.video": "Animation",
     # --- convolution ---
     "conv.title": "Convolution",
     "conv.title.stride": "Convolution with stride {stride}",

@@ -3,6 +3,9 @@
 STRINGS: dict[str, str] = {
     # --- shared ---
     "shape": "{name} {shape}",
+    # --- slides (the page around the video) ---
+    "slides.keys": "→ 空格 单击：播放这一步 · ← 上一步 · Home End · F 全屏",
+    "slides.video": "动画",
     # --- convolution ---
     "conv.title": "卷积",
     "conv.title.stride": "步长为 {stride} 的卷积",
