@@ -12,6 +12,7 @@ import math
 from manim import Text
 
 from scenes.theme import Theme
+from scenes.widgets.text_cache import TextDiskCache
 
 # Manim's Text of font_size F has digits about F / 96 scene units tall.
 FONT_SIZE_PER_UNIT = 96.0
@@ -51,9 +52,10 @@ def drop_svg_sources(text: Text) -> Text:
 class TextFactory:
     """Makes Text mobjects in the theme's font, building each distinct one only once."""
 
-    def __init__(self, theme: Theme) -> None:
+    def __init__(self, theme: Theme, disk: TextDiskCache | None = None) -> None:
         self.theme = theme
         self._cache: dict[tuple[str, float, str, str, str], Text] = {}
+        self._disk = disk if disk is not None else TextDiskCache()
 
     def text(
         self,
@@ -63,17 +65,19 @@ class TextFactory:
         weight: str = "NORMAL",
         font: str | None = None,
     ) -> Text:
-        key = (content, round(font_size, 2), color or self.theme.text, weight, font or "")
+        size = round(font_size, 2)  # sizes that differ by less draw the same glyphs
+        key = (content, size, color or self.theme.text, weight, font or "")
         template = self._cache.get(key)
         if template is None:
-            template = Text(
-                content,
-                font=font or self.theme.font,
-                font_size=font_size,
-                color=key[2],
-                weight=weight,
-            )
-            self._cache[key] = drop_svg_sources(template)
+            family = font or self.theme.font
+            disk_key = (content, size, key[2], weight, family)
+            template = self._disk.get(disk_key)
+            if template is None:
+                template = drop_svg_sources(
+                    Text(content, font=family, font_size=size, color=key[2], weight=weight)
+                )
+                self._disk.put(disk_key, template)
+            self._cache[key] = template
         return template.copy()
 
     def number(self, value: float, font_size: float, color: str | None = None) -> Text:
