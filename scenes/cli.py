@@ -321,11 +321,13 @@ def plot(
         Path | None,
         typer.Option("--out", "-o", help="FILE.png or FILE.svg (default renders/NAME.png)."),
     ] = None,
+    lang: Annotated[str, typer.Option(help="en|zh: titles, axes and legends")] = "en",
 ) -> None:
     """A static matplotlib figure of a trace, for notes (curves, cost, paths)."""
     from scenes.plots import plot_trace
-    from scenes.render import check_output_path
+    from scenes.render import RenderOptions, check_options, check_output_path
 
+    check_options(RenderOptions(lang=lang))  # only --lang is a plot's; the rest are defaults
     entry = get(name)
     params = entry.make_params(parse_assignments(set_ or []))
     if out is None:
@@ -334,7 +336,7 @@ def plot(
     check_output_path(out, out.suffix.lower().lstrip(".") or "png")
     trace_ = entry.build(params)
     entry.verify(trace_)
-    plot_trace(trace_, out)
+    plot_trace(trace_, out, lang)
     typer.echo(f"wrote {out} ({out.stat().st_size / 1024:.0f} KB)")
     typer.echo(f"![{entry.name}]({out.as_posix()})")
 
