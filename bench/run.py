@@ -68,7 +68,8 @@ def probe(path: Path) -> tuple[float, int]:
 
 
 def render_cmd(name: str, out: Path, quality: str = "low", *extra: str) -> list[str]:
-    return [*EXPLAIN, "render", name, "--quality", quality, "--out", str(out), *extra]
+    # --force: a re-render of the same scene would otherwise be an instant cache hit.
+    return [*EXPLAIN, "render", name, "--quality", quality, "--out", str(out), "--force", *extra]
 
 
 def floor_cmd(duration: float, quality: str) -> list[str]:

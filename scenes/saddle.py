@@ -267,16 +267,21 @@ class SaddleScene(TraceScene):
         return legend
 
     def _outcome(self, name: str, result: dict[str, Any]) -> str:
-        if result["escaped"]:
-            return self.tr("saddle.outcome.escaped", steps=result["updates"])
-        end = self.trace.extra["paths"][name][-1]
-        return self.tr(
-            "saddle.outcome.inside",
-            steps=result["updates"],
-            x=format_number(end[0], 3),
-            y=format_number(end[1], 3),
-            f=format_number(end[2], 3),
-        )
+        return outcome_caption(self, name, result)
+
+
+def outcome_caption(scene: TraceScene, name: str, result: dict[str, Any]) -> str:
+    """One optimiser's outcome: the step it left the plot at, or where it ended."""
+    if result["escaped"]:
+        return scene.tr("saddle.outcome.escaped", steps=result["updates"])
+    end = scene.trace.extra["paths"][name][-1]
+    return scene.tr(
+        "saddle.outcome.inside",
+        steps=result["updates"],
+        x=format_number(end[0], 3),
+        y=format_number(end[1], 3),
+        f=format_number(end[2], 3),
+    )
 
 
 def escape_caption(scene: TraceScene) -> str:

@@ -30,7 +30,7 @@ from manim import (
 from manim.utils.color import ManimColor
 
 from scenes.base import TraceScene
-from scenes.saddle import HESSIAN_KEYS, OPTIMISERS, _rgb, escape_caption
+from scenes.saddle import HESSIAN_KEYS, OPTIMISERS, _rgb, escape_caption, outcome_caption
 from scenes.widgets.numbers import format_number
 
 SIDE = 5.0  # side of the surface's square in scene units
@@ -212,13 +212,4 @@ class Saddle3DScene(TraceScene, ThreeDScene):
         return columns
 
     def _outcome(self, name: str, result: dict[str, Any]) -> str:
-        if result["escaped"]:
-            return self.tr("saddle.outcome.escaped", steps=result["updates"])
-        end = self.trace.extra["paths"][name][-1]
-        return self.tr(
-            "saddle.outcome.inside",
-            steps=result["updates"],
-            x=format_number(end[0], 3),
-            y=format_number(end[1], 3),
-            f=format_number(end[2], 3),
-        )
+        return outcome_caption(self, name, result)
