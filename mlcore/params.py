@@ -130,6 +130,14 @@ def describe_allowed(type_name: str, limit: Limit) -> str:
         return "one of " + ", ".join(limit.choices)
     if type_name == "bool":
         return "true or false"
+    if type_name.startswith("list"):
+        item = "integers" if type_name == "list[int]" else "numbers"
+        lo = limit.min_len if limit.min_len is not None else 0
+        count = f"{lo} to {limit.max_len}" if limit.max_len is not None else f"at least {lo}"
+        text = f"{count} comma-separated {item}"
+        if limit.low is not None and limit.high is not None:
+            text += f", each from {_fmt_num(limit.low)} to {_fmt_num(limit.high)}"
+        return text
     kind = {
         "int": "an integer",
         "float": "a number",
@@ -202,18 +210,20 @@ def parse_value(name: str, text: str, tp: Any, limit: Limit) -> Any:
         raise ParamError(
             name, f"must be {_allowed(name, hints, limit)} (got {_shorten(text)})"
         ) from None
-    check_value(name, value, tp, limit)
+    check_value(name, value, tp, limit, shown=text)
     return value
 
 
-def check_value(name: str, value: Any, tp: Any, limit: Limit) -> None:
-    """Raise ParamError unless ``value`` has type ``tp`` and lies within ``limit``."""
+def check_value(name: str, value: Any, tp: Any, limit: Limit, shown: str | None = None) -> None:
+    """Raise ParamError unless ``value`` has type ``tp`` and lies within ``limit``.
+
+    ``shown`` is the text the user typed, quoted in the message instead of the value.
+    """
     hints = {name: tp}
+    quoted = _shorten(shown if shown is not None else str(value))
 
     def fail() -> typing.NoReturn:
-        raise ParamError(
-            name, f"must be {_allowed(name, hints, limit)} (got {_shorten(str(value))})"
-        )
+        raise ParamError(name, f"must be {_allowed(name, hints, limit)} (got {quoted})")
 
     if typing.get_origin(tp) is tuple:
         if not isinstance(value, tuple):

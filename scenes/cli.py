@@ -8,6 +8,7 @@ that need them, so `explain --help` and `explain list` answer at once.
 from __future__ import annotations
 
 import functools
+import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -89,7 +90,8 @@ def info(name: SceneArg) -> None:
         cells = [str(v).ljust(w) for v, w in zip(row[:4], widths)]
         typer.echo("  ".join([*cells, row[4]]).rstrip())
     typer.echo(
-        f"\nexample: explain render {entry.name} --set {specs[0].name}={_show(specs[0].default)}"
+        f"\nexample: explain render {entry.name} --set "
+        + shlex.quote(f"{specs[0].name}={_show(specs[0].default)}")
     )
 
 
