@@ -13,7 +13,8 @@ EXPLAIN_TORCH="${EXPLAIN_TORCH:-torch==2.13.0}"
 EXPLAIN_TORCH_INDEX="${EXPLAIN_TORCH_INDEX:-}"
 PYTHON="${PYTHON:-python3}"
 
-APT_PACKAGES=(libcairo2-dev libpango1.0-dev pkg-config ffmpeg fonts-dejavu-core fonts-wqy-microhei)
+# python3-venv: Debian's python3 has no venv module without it.
+APT_PACKAGES=(python3-venv libcairo2-dev libpango1.0-dev pkg-config ffmpeg fonts-dejavu-core fonts-wqy-microhei)
 
 log() { echo "setup: $*" >&2; }
 
