@@ -1,22 +1,17 @@
-# The README's quick start: `make demo` renders the default scene, `make test` runs the suite.
-# Both install what they need first (scripts/setup.sh is idempotent and fast when done).
+# Shortcuts for the README's quick start (scripts/demo.sh, scripts/test.sh), which work
+# without make on a fresh Debian machine. Both install what they need first.
 VENV := .venv
-EXPLAIN := $(VENV)/bin/explain
-PYTHON := $(VENV)/bin/python
 
 .PHONY: setup demo test lint bench
 
 setup:
 	@bash scripts/setup.sh
 
-demo: setup
-	$(EXPLAIN) render conv-stride
-	$(EXPLAIN) render conv-stride --format gif
+demo:
+	@bash scripts/demo.sh
 
-test: setup
-	$(VENV)/bin/ruff check mlcore scenes tests bench
-	$(VENV)/bin/mypy
-	$(PYTHON) -m pytest -q -n 2
+test:
+	@bash scripts/test.sh
 
 lint: setup
 	$(VENV)/bin/ruff check mlcore scenes tests bench
@@ -24,4 +19,4 @@ lint: setup
 	$(VENV)/bin/mypy
 
 bench: setup
-	$(PYTHON) bench/run.py
+	$(VENV)/bin/python bench/run.py
