@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, cast
 
-from manim import UP, Camera, ManimColor, Scene, Text, config
+from manim import UP, Animation, Camera, ManimColor, Mobject, Scene, Text, ThreeDScene, config
 
 from mlcore.trace import Trace
 from scenes.i18n import tr
+from scenes.redraw import split_moving_static
+from scenes.static_layers import LayeredRenderer
 from scenes.theme import DARK, Theme
 from scenes.widgets.caption import Caption
 from scenes.widgets.numbers import TextFactory
@@ -20,11 +23,18 @@ EDGE_BUFF = 0.3
 class TraceScene(Scene):
     """A Manim scene that draws one trace and never computes a value of its own."""
 
+    precise_redraw = True  # False: Manim's own rule for what each frame redraws (tests)
+
     def __init__(self, trace: Trace, theme: Theme = DARK, lang: str = "en", **kwargs: Any) -> None:
         self.trace = trace
         self.theme = theme
         self.lang = lang
         self.texts = TextFactory(theme)
+        if "renderer" not in kwargs and not isinstance(self, ThreeDScene):
+            # Reuses earlier static backgrounds (scenes/static_layers.py); same pixels.
+            kwargs["renderer"] = LayeredRenderer(
+                skip_animations=kwargs.get("skip_animations", False)
+            )
         super().__init__(**kwargs)
         self.caption = Caption(self, self.texts, theme.text)
 
@@ -50,6 +60,13 @@ class TraceScene(Scene):
         ``run_time`` + ``hold`` seconds."""
         self.caption.replace(content)
         self.wait(run_time + hold)
+
+    def get_moving_and_static_mobjects(
+        self, animations: Iterable[Animation]
+    ) -> tuple[list[Mobject], list[Mobject]]:
+        # Redraw only what an animation can reach (scenes/redraw.py); same pixels.
+        split = split_moving_static(self, list(animations)) if self.precise_redraw else None
+        return split if split is not None else super().get_moving_and_static_mobjects(animations)
 
     def tear_down(self) -> None:
         self.caption.flush()

@@ -1,0 +1,78 @@
+"""Redrawing less draws the same pixels: every frame of a scene, rendered with
+scenes/redraw.py and scenes/static_layers.py, equals the frame Manim's own rule draws."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from scenes.registry import SCENES, get
+from tests.conftest import build_trace
+
+# Scenes that exercise what the shortcuts must get right: sliding windows with numbers
+# filling in (conv-stride), z-indexed rings over a grid (maxpool), a graph whose edges and
+# labels overlap (backprop), curves and a moving dot (gradient-descent), many transforms of
+# text (rnn-unroll). Each renders twice at low quality.
+CHECKED = ["conv-stride", "maxpool", "backprop", "gradient-descent", "rnn-unroll"]
+
+
+def render_frames(
+    name: str, tmp_path: Path, precise: bool, take: Callable[[np.ndarray], None]
+) -> None:
+    """Hand every frame of the scene's default render to ``take`` (a still one per repeat)."""
+    from manim import tempconfig
+    from manim.renderer.cairo_renderer import CairoRenderer
+
+    from scenes.render import MANIM_SETTINGS
+
+    entry = get(name)
+    trace = build_trace(name)
+    settings = dict(
+        MANIM_SETTINGS, media_dir=str(tmp_path), quality="low_quality", write_to_movie=False
+    )
+    with tempconfig(settings):
+        kwargs: dict[str, Any] = {} if precise else {"renderer": CairoRenderer()}
+        scene = entry.scene_class()(trace=trace, **kwargs)
+        scene.precise_redraw = precise
+        add_frame = scene.renderer.add_frame
+
+        def capture(frame: np.ndarray, num_frames: int = 1) -> None:
+            for _ in range(num_frames):
+                take(frame)
+            add_frame(frame, num_frames)
+
+        scene.renderer.add_frame = capture
+        scene.render()
+
+
+@pytest.mark.parametrize("name", CHECKED)
+def test_every_frame_equals_manims_full_redraw(name: str, tmp_path: Path) -> None:
+    reference: list[np.ndarray] = []
+    render_frames(name, tmp_path / "reference", False, lambda f: reference.append(f.copy()))
+    seen = 0
+
+    def compare(frame: np.ndarray) -> None:
+        nonlocal seen
+        assert seen < len(reference), f"{name}: more frames than Manim's {len(reference)}"
+        expected = reference[seen]
+        if not np.array_equal(frame, expected):
+            differs = np.argwhere(np.any(frame != expected, axis=-1))
+            (y0, x0), (y1, x1) = differs.min(axis=0), differs.max(axis=0)
+            worst = np.abs(frame.astype(int) - expected).max()
+            pytest.fail(
+                f"{name}: frame {seen} of {len(reference)} differs in {len(differs)} pixels, "
+                f"x {x0}..{x1}, y {y0}..{y1}, by up to {worst}"
+            )
+        seen += 1
+
+    render_frames(name, tmp_path / "ours", True, compare)
+    assert seen == len(reference)
+
+
+def test_checked_scenes_are_registered() -> None:
+    names = {e.name for e in SCENES}
+    assert set(CHECKED) <= names
