@@ -117,17 +117,16 @@ def trace(
 ) -> None:
     """The recorded computation as JSON (stdout) or a .json/.npz file."""
     from scenes.render import OutputError, check_output_path, write_atomic
+    from scenes.trace_cache import verified_trace
 
     entry = get(name)
-    params = entry.make_params(parse_assignments(set_ or []))
+    assignments = parse_assignments(set_ or [])
     if out is not None:
         suffix = out.suffix.lower().lstrip(".")
         if suffix not in ("json", "npz"):
             raise OutputError(f"--out: must end in .json or .npz (got {str(out)[:80]!r})")
         check_output_path(out, suffix)
-    result = entry.build(params)
-    if verify:
-        entry.verify(result)
+    result = verified_trace(entry, assignments, verify=verify)
     if out is None:
         sys.stdout.write(result.to_json() + "\n")
         return
@@ -201,14 +200,15 @@ def _render_one(
     entry: SceneEntry, sets: list[str], out: Path | None, options: Any, force: bool, verify: bool
 ) -> None:
     from scenes.render import OutputError, check_output_path, default_output, render_scene
+    from scenes.trace_cache import verified_trace
 
-    params = entry.make_params(parse_assignments(sets))
+    trace_ = verified_trace(entry, parse_assignments(sets), verify=verify)
     if out is None:
         out = default_output(entry.name, options.fmt)
         out.parent.mkdir(parents=True, exist_ok=True)
     check_output_path(out, options.fmt)
     try:
-        result = render_scene(entry, params, out, options, force=force, verify=verify)
+        result = render_scene(entry, trace_, out, options, force=force)
     except (ParamError, OutputError, VerificationError):
         raise
     except KeyboardInterrupt:
@@ -296,16 +296,17 @@ def slides(
     """One self-contained HTML file: each caption of the scene is a slide to click through."""
     from scenes.render import RenderOptions, check_options
     from scenes.slides import render_slides
+    from scenes.trace_cache import verified_trace
 
     entry = get(name)
     options = RenderOptions(quality=quality, fmt="mp4", theme=theme, lang=lang)
     check_options(options)
-    params = entry.make_params(parse_assignments(set_ or []))
+    trace_ = verified_trace(entry, parse_assignments(set_ or []), verify=verify)
     if out is None:
         out = Path("renders") / f"{entry.name}.html"
         out.parent.mkdir(parents=True, exist_ok=True)
     try:
-        render_slides(entry, params, out, options, verify=verify)
+        render_slides(entry, trace_, out, options)
     except KeyboardInterrupt:
         raise fail("interrupted; no file was written", 130) from None
     typer.echo(
@@ -328,16 +329,15 @@ def plot(
     """A static matplotlib figure of a trace, for notes (curves, cost, paths)."""
     from scenes.plots import plot_trace
     from scenes.render import RenderOptions, check_options, check_output_path
+    from scenes.trace_cache import verified_trace
 
     check_options(RenderOptions(lang=lang))  # only --lang is a plot's; the rest are defaults
     entry = get(name)
-    params = entry.make_params(parse_assignments(set_ or []))
+    trace_ = verified_trace(entry, parse_assignments(set_ or []))
     if out is None:
         out = Path("renders") / f"{entry.name}.png"
         out.parent.mkdir(parents=True, exist_ok=True)
     check_output_path(out, out.suffix.lower().lstrip(".") or "png")
-    trace_ = entry.build(params)
-    entry.verify(trace_)
     plot_trace(trace_, out, lang)
     typer.echo(f"wrote {out} ({out.stat().st_size / 1024:.0f} KB)")
     typer.echo(f"![{entry.name}]({out.as_posix()})")

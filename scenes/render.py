@@ -376,25 +376,19 @@ def _duration(video: Path) -> tuple[float, int]:
 
 def render_scene(
     entry: SceneEntry,
-    params: Any,
+    trace: Trace,
     out: Path,
     options: RenderOptions,
     *,
     force: bool = False,
-    verify: bool = True,
 ) -> RenderResult:
-    """Build (and verify) the trace, render it, remember the key; reuse an unchanged render."""
-    from mlcore.params import params_to_dict
-
+    """Render a (verified) trace and remember the key; reuse an unchanged render."""
     check_options(options)
-    key = render_key(entry.name, params_to_dict(params), options)
+    key = render_key(entry.name, trace.params, options)
     if not force:
         hit = cached_result(out, key, options)
         if hit is not None:
             return hit
-    trace = entry.build(params)
-    if verify:
-        entry.verify(trace)
     result = render_trace(entry, trace, out, options)
     _write_stamp(out, key, result)
     return result

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mlcore.trace import Trace
 from scenes.i18n import tr
 from scenes.registry import SceneEntry
 from scenes.render import RenderOptions, check_output_path, render_scene, write_atomic
@@ -231,20 +232,19 @@ def build_slides(video: Path, subtitles: Path, out: Path, title: str, lang: str 
 
 def render_slides(
     entry: SceneEntry,
-    params: Any,
+    trace: Trace,
     out: Path,
     options: RenderOptions,
     *,
-    verify: bool = True,
     title: str | None = None,
 ) -> Path:
-    """Render the scene as an MP4 with subtitles in a temporary folder, then write the
-    slides page at ``out`` (an existing folder, a name ending in .html)."""
+    """Render the (verified) trace as an MP4 with subtitles in a temporary folder, then
+    write the slides page at ``out`` (an existing folder, a name ending in .html)."""
     check_output_path(out, "html")
     mp4_options = dataclasses.replace(options, fmt="mp4")
     with tempfile.TemporaryDirectory(prefix="explain-slides-") as folder:
         video = Path(folder) / f"{entry.name}.mp4"
-        result = render_scene(entry, params, video, mp4_options, force=True, verify=verify)
+        result = render_scene(entry, trace, video, mp4_options, force=True)
         if result.subtitles is None:
             raise ValueError(f"{entry.name}: the render wrote no subtitles to make steps of")
         build_slides(video, result.subtitles, out, title or entry.name, options.lang)

@@ -261,6 +261,7 @@ def test_a_trace_that_disagrees_with_torch_is_refused_in_one_line(
         return trace
 
     monkeypatch.setattr(type(entry), "build", lambda self, params: tampered(params))
+    monkeypatch.setenv("EXPLAIN_CACHE_DIR", str(tmp_path / "cache"))  # no verified trace yet
     out = tmp_path / "c.mp4"
     for args in (("trace", "conv"), ("render", "conv", "--out", str(out))):
         result = run(*args)

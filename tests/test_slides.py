@@ -12,6 +12,7 @@ import pytest
 
 from scenes.render import OutputError, RenderOptions
 from scenes.slides import Cue, build_slides, parse_srt, render_slides, slides_html, step_ends
+from tests.conftest import build_trace
 
 SRT = """\ufeff1
 00:00:00,800 --> 00:00:02,933
@@ -117,9 +118,11 @@ def test_render_slides_checks_the_output_before_rendering(tmp_path: Path) -> Non
 
     entry = get("conv-stride")
     with pytest.raises(OutputError, match=r"\.html"):
-        render_slides(entry, entry.make_params(), tmp_path / "x.mp4", RenderOptions())
+        render_slides(entry, build_trace("conv-stride"), tmp_path / "x.mp4", RenderOptions())
     with pytest.raises(OutputError, match="does not exist"):
-        render_slides(entry, entry.make_params(), tmp_path / "no" / "x.html", RenderOptions())
+        render_slides(
+            entry, build_trace("conv-stride"), tmp_path / "no" / "x.html", RenderOptions()
+        )
 
 
 @pytest.mark.render
@@ -128,7 +131,9 @@ def test_render_slides_conv_stride(tmp_path: Path) -> None:
 
     entry = get("conv-stride")
     out = tmp_path / "conv-stride.html"
-    assert render_slides(entry, entry.make_params(), out, RenderOptions(quality="low")) == out
+    assert (
+        render_slides(entry, build_trace("conv-stride"), out, RenderOptions(quality="low")) == out
+    )
     assert [p.name for p in tmp_path.iterdir()] == ["conv-stride.html"]  # nothing else
     page = out.read_text(encoding="utf-8")
     uri = re.search(r'src="data:video/mp4;base64,([A-Za-z0-9+/=]+)"', page)

@@ -6,9 +6,8 @@ glyphs back takes under a millisecond. A teacher re-renders the same scene many 
 the first render comes from here.
 
 The files are pickles that explain itself wrote into the user's own cache folder
-(``$EXPLAIN_CACHE_DIR``, else ``$XDG_CACHE_HOME/explain/text``, else
-``~/.cache/explain/text``, created private to the user); nothing a user types is
-unpickled. Delete the folder to start afresh.
+(``text`` under ``scenes.cache_root.cache_root()``, created private to the user);
+nothing a user types is unpickled. Delete the folder to start afresh.
 """
 
 from __future__ import annotations
@@ -23,16 +22,14 @@ from typing import Any
 import manim
 from manim import Text
 
+from scenes.cache_root import cache_root
+
 # Bump when the way explain builds Text changes, so that old entries are not reused.
 CACHE_FORMAT = 1
 
 
 def cache_dir() -> Path:
-    explicit = os.environ.get("EXPLAIN_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "explain" / "text"
+    return cache_root() / "text"
 
 
 class TextDiskCache:
