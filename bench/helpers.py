@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -32,13 +33,25 @@ def floor(seconds: float, quality: str) -> None:
 
 
 def manim_defaults(name: str, out: str) -> None:
-    from scenes import render
-    from scenes.registry import get
+    from manim.renderer.cairo_renderer import CairoRenderer
 
-    # Only quiet logging: everything else as Manim ships it (caching on, one encoder).
+    from scenes import render
+    from scenes.base import TraceScene
+    from scenes.registry import get
+    from scenes.trace_cache import verified_trace
+
+    # Only quiet logging: everything else as Manim ships it (caching on, one encoder in
+    # flight, the default x264 preset, and Manim's own rule for what each frame redraws).
     render.MANIM_SETTINGS = {"verbosity": "ERROR", "progress_bar": "none"}
+    TraceScene.precise_redraw = False
+    stock_init = TraceScene.__init__
+
+    def with_stock_renderer(self: TraceScene, *args: Any, **kwargs: Any) -> None:
+        stock_init(self, *args, renderer=CairoRenderer(), **kwargs)
+
+    TraceScene.__init__ = with_stock_renderer  # type: ignore[method-assign]
     entry = get(name)
-    trace = entry.build(entry.make_params({}))
+    trace = verified_trace(entry, {})  # the same (cached) trace as explain's own render
     render.render_trace(entry, trace, Path(out), render.RenderOptions())
 
 
