@@ -15,14 +15,13 @@ from manim import (
     UP,
     Create,
     DashedVMobject,
-    FadeIn,
-    FadeOut,
     Text,
     VGroup,
     config,
 )
 
 from scenes.base import LABEL_FONT_SIZE, TraceScene
+from scenes.widgets.fade import fade_in, fade_out
 from scenes.widgets.line_axes import PlotAxes, nice_range
 from scenes.widgets.numbers import format_number
 
@@ -49,7 +48,7 @@ class ActivationScene(TraceScene):
 
     def construct(self) -> None:
         title = self.title(self.tr("activation.title"))
-        self.play(FadeIn(title), run_time=0.5)
+        self.play(fade_in(title), run_time=0.5)
         self._curves()
         self._collapse()
 
@@ -88,7 +87,7 @@ class ActivationScene(TraceScene):
         curves = [
             p.polyline(xs, t[name], self.theme.output_fill) for p, name in zip(plots, CURVE_NAMES)
         ]
-        self.play(*[FadeIn(b) for b in blocks], run_time=0.6)
+        self.play(*[fade_in(b) for b in blocks], run_time=0.6)
         self.say(self.tr("activation.intro", n=len(xs)))
         self.play(*[Create(c) for c in curves], run_time=1.5)
         # One traced value on each curve, written beside its dot.
@@ -107,9 +106,9 @@ class ActivationScene(TraceScene):
             text.next_to(plot, DOWN, buff=0.25)
             self.probe_texts[step["name"]] = text
             marks.add(dot, text)
-        self.play(FadeIn(marks), run_time=0.6)
+        self.play(fade_in(marks), run_time=0.6)
         self.say(self.tr("activation.step.ranges"), hold=2.0)
-        self.play(*[FadeOut(m) for m in (*blocks, *curves, marks)], run_time=0.5)
+        self.play(*[fade_out(m) for m in (*blocks, *curves, marks)], run_time=0.5)
 
     # --- part 2: linear layers collapse -----------------------------------------------------
     def _collapse(self) -> None:
@@ -133,7 +132,7 @@ class ActivationScene(TraceScene):
         weights = self._weights_line()
         weights.next_to(row, UP, buff=0.3)
         self.weights_text = weights
-        self.play(*[FadeIn(b) for b in blocks], FadeIn(weights), run_time=0.6)
+        self.play(*[fade_in(b) for b in blocks], fade_in(weights), run_time=0.6)
         self.say(self.tr("activation.step.layers", h=len(t["b1"])))
 
         stacked = left.polyline(xs, t["stacked"], self.theme.output_fill)
@@ -153,14 +152,14 @@ class ActivationScene(TraceScene):
         ]
         formula = VGroup(*self.composed_texts).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
         formula.next_to(left, DOWN, buff=0.2)
-        self.play(Create(composed), FadeIn(formula), run_time=1.2)
+        self.play(Create(composed), fade_in(formula), run_time=1.2)
         self.say(self.tr("activation.step.collapse"), hold=2.0)
 
         bent = right.polyline(xs, t["bent"], self.theme.output_fill)
         self.play(Create(bent), run_time=1.2)
         note = self.label(self.tr("activation.bent.note"), color=self.theme.muted)
         note.next_to(right, DOWN, buff=0.2)
-        self.play(FadeIn(note), run_time=0.4)
+        self.play(fade_in(note), run_time=0.4)
         self.say(self.tr("activation.outro", act=self.tr(f"activation.short.{between}")), hold=2.0)
 
     def _weights_line(self) -> Text:

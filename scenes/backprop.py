@@ -17,8 +17,6 @@ from manim import (
     UP,
     Arrow,
     Create,
-    FadeIn,
-    FadeOut,
     Line,
     RoundedRectangle,
     Text,
@@ -28,6 +26,7 @@ from manim import (
 )
 
 from scenes.base import TraceScene
+from scenes.widgets.fade import fade_in, fade_out
 from scenes.widgets.numbers import MINUS, format_number
 
 # Room kept free for the title (top) and for two formula lines and the caption (bottom).
@@ -75,7 +74,7 @@ class BackpropScene(TraceScene):
 
         title = self.title(self.tr("backprop.title", expr=self.trace.extra["expr_text"]))
         views = [VGroup(v.box, v.label) for v in self.views]
-        self.play(FadeIn(title), *[FadeIn(v) for v in views], run_time=0.6)
+        self.play(fade_in(title), *[fade_in(v) for v in views], run_time=0.6)
         self.play(*[Create(e) for e in self.edge_mobs], run_time=0.5)
         self._say(self.tr("backprop.intro"), hold=1.2)
         self._forward()
@@ -229,7 +228,7 @@ class BackpropScene(TraceScene):
         new = self._grad_text(nid, shown, value)
         if old is not None:
             self.remove(old)
-        return [FadeIn(new)]
+        return [fade_in(new)]
 
     def _light(self, mobs: Sequence[VMobject]) -> list[Any]:
         """Highlight ``mobs`` and return the previous highlight to normal.
@@ -254,7 +253,7 @@ class BackpropScene(TraceScene):
         leaves = [s for s in steps if self.nodes[s["node"]]["op"] == "var"]
         ops = [s for s in steps if self.nodes[s["node"]]["op"] not in ("var", "const")]
         self._say(self.tr("backprop.forward"))
-        self.play(*[FadeIn(self._value_text(s["node"], s["value"])) for s in leaves], run_time=0.6)
+        self.play(*[fade_in(self._value_text(s["node"], s["value"])) for s in leaves], run_time=0.6)
         run_time = float(np.clip(FORWARD_SECONDS / max(1, len(ops)), 0.35, 0.9))
         for step in ops:
             nid = step["node"]
@@ -262,7 +261,7 @@ class BackpropScene(TraceScene):
             incoming = [self.edge_mobs[e] for e, edge in enumerate(self.edges) if edge[1] == nid]
             anims = self._light(incoming)
             anims += self._line_anims(node["text"], self._calc(nid, step["value"]))
-            anims.append(FadeIn(self._value_text(nid, step["value"])))
+            anims.append(fade_in(self._value_text(nid, step["value"])))
             self.play(*anims, run_time=run_time)
         self._light([])
         root = self.nodes[-1]
@@ -369,7 +368,7 @@ class BackpropScene(TraceScene):
                 new=_num(step["new_value"]),
             )
             anims = self._line_anims(self.tr("backprop.update_rule"), line)
-            anims += [FadeIn(new)] + ([FadeOut(old)] if old is not None else [])
+            anims += [fade_in(new)] + ([fade_out(old)] if old is not None else [])
             self.views[nid].box.set_stroke(self.theme.highlight)
             self.play(*anims, run_time=0.7)
             self.wait(0.5)

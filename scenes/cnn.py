@@ -20,8 +20,6 @@ from manim import (
     Create,
     CurvedArrow,
     Dot,
-    FadeIn,
-    FadeOut,
     Group,
     Line,
     Mobject,
@@ -34,6 +32,7 @@ from manim import (
 )
 
 from scenes.base import TraceScene, shape_text
+from scenes.widgets.fade import fade_in, fade_out
 from scenes.widgets.heatmap import HeatMap
 from scenes.widgets.numbers import MINUS, format_number
 
@@ -141,7 +140,7 @@ class CnnShapesScene(TraceScene):
             body.scale_to_fit_width(avail)
         body.move_to((0.0, (BOTTOM_RESERVED - TOP_RESERVED) / 2 - 0.2, 0.0))
 
-        self.play(FadeIn(title), FadeIn(columns[0]), run_time=0.8)
+        self.play(fade_in(title), fade_in(columns[0]), run_time=0.8)
         self.say(
             self.tr(
                 "cnn.intro",
@@ -154,7 +153,7 @@ class CnnShapesScene(TraceScene):
             layer["shape"][-1] for layer in layers if len(layer["shape"]) == 3
         ]
         for k, layer in enumerate(layers):
-            self.play(FadeIn(columns[k + 1], shift=0.2 * RIGHT), run_time=0.6)
+            self.play(fade_in(columns[k + 1], shift=0.2 * RIGHT), run_time=0.6)
             self.say(self._stage_caption(layer, sizes_in), hold=STAGE_HOLD)
         self.say(self.tr("cnn.outro"), hold=2.0)
 
@@ -243,7 +242,7 @@ class InceptionScene(TraceScene):
         c, h, w = costs["input_shape"]
         out_c, red = costs["direct_shape"][0], costs["reduce_shape"][0]
         title = self.title(self.tr("inc.title"))
-        self.play(FadeIn(title), run_time=0.5)
+        self.play(fade_in(title), run_time=0.5)
 
         def conv_box(k: int, cin: int, cout: int) -> VGroup:
             return boxes.box(self.tr("inc.op.conv", k=k, c=f"{cin}→{cout}"), theme.weight_fill)
@@ -296,14 +295,14 @@ class InceptionScene(TraceScene):
         part1 = VGroup(block_a, block_b).arrange(DOWN, buff=0.8, aligned_edge=LEFT)
         part1.move_to((0.0, (BOTTOM_RESERVED - TOP_RESERVED) / 2, 0.0))
 
-        self.play(FadeIn(block_a[0]), run_time=0.6)
+        self.play(fade_in(block_a[0]), run_time=0.6)
         self.say(self.tr("inc.intro", c=c, o=out_c, h=h, w=w))
-        self.play(FadeIn(block_a[1]), FadeIn(block_a[2]), run_time=0.5)
+        self.play(fade_in(block_a[1]), fade_in(block_a[2]), run_time=0.5)
         self.wait(1.5)
-        self.play(FadeIn(block_b[0]), run_time=0.6)
-        self.play(FadeIn(block_b[1]), FadeIn(block_b[2]), run_time=0.5)
+        self.play(fade_in(block_b[0]), run_time=0.6)
+        self.play(fade_in(block_b[1]), fade_in(block_b[2]), run_time=0.5)
         self.say(self.tr("inc.bottleneck", r=red, ratio=format_number(costs["ratio"], 1)), hold=2.5)
-        self.play(FadeOut(part1), run_time=0.5)
+        self.play(fade_out(part1), run_time=0.5)
         self._module(boxes)
 
     def _module(self, boxes: BoxFactory) -> None:
@@ -343,12 +342,12 @@ class InceptionScene(TraceScene):
             links.add(*[_arrow(a, b, theme.muted) for a, b in zip(row[0][:-1], row[0][1:])])
             links.add(_arrow(row[0][-1], row[1], theme.muted))
             links.add(_arrow(row[1], concat, theme.muted))
-        self.play(FadeIn(in_box), run_time=0.4)
+        self.play(fade_in(in_box), run_time=0.4)
         h, w = costs["input_shape"][1:]
         self.say(self.tr("inc.module", h=h, w=w))
-        self.play(FadeIn(rows), FadeIn(links), run_time=1.0)
+        self.play(fade_in(rows), fade_in(links), run_time=1.0)
         self.wait(1.2)
-        self.play(FadeIn(concat), run_time=0.7)
+        self.play(fade_in(concat), run_time=0.7)
         channels = trace.tensors["branch_channels"]
         self.say(
             self.tr(
@@ -398,7 +397,7 @@ class ResidualScene(TraceScene):
         shapes = trace.extra["shapes"]
         boxes = BoxFactory(self)
         title = self.title(self.tr("res.title"))
-        self.play(FadeIn(title), run_time=0.5)
+        self.play(fade_in(title), run_time=0.5)
 
         x_box = boxes.box(f"{self.tr('res.x')}  {shape_text(shapes['x'])}", theme.input_fill)
         conv1 = boxes.box(self.tr("res.conv"), theme.weight_fill)
@@ -431,15 +430,15 @@ class ResidualScene(TraceScene):
         self.hx_text.next_to(plus, DOWN, buff=0.45)
         self.shape_texts = [x_box[1], fx[1], out[1], self.hx_text]
 
-        self.play(FadeIn(row[:5]), FadeIn(arrows[:4]), run_time=0.8)
+        self.play(fade_in(row[:5]), fade_in(arrows[:4]), run_time=0.8)
         self.say(self.tr("res.intro", shape=shape_text(shapes["F"])), hold=1.2)
         self.play(
-            FadeIn(skip), FadeIn(skip_label), FadeIn(row[5:]), FadeIn(arrows[4:]), run_time=0.8
+            fade_in(skip), fade_in(skip_label), fade_in(row[5:]), fade_in(arrows[4:]), run_time=0.8
         )
-        self.play(FadeIn(self.hx_text), run_time=0.4)
+        self.play(fade_in(self.hx_text), run_time=0.4)
         self.say(self.tr("res.skip", shape=shape_text(shapes["H"])), hold=1.8)
         self.play(
-            *[FadeOut(m) for m in (group, skip, skip_label, self.hx_text)],
+            *[fade_out(m) for m in (group, skip, skip_label, self.hx_text)],
             run_time=0.5,
         )
         self._gradients()
@@ -516,12 +515,12 @@ class ResidualScene(TraceScene):
         plot = VGroup(axes, ticks, caption, curves, ends, legend)
         plot.move_to((0.0, (BOTTOM_RESERVED - TOP_RESERVED) / 2, 0.0))
 
-        self.play(FadeIn(axes), FadeIn(ticks), FadeIn(caption), FadeIn(ends), run_time=0.6)
+        self.play(fade_in(axes), fade_in(ticks), fade_in(caption), fade_in(ends), run_time=0.6)
         self.say(self.tr("res.grad.intro", depth=depth), hold=0.5)
         for drawn, legend_entry in zip(curves, legend):
             line = cast(VMobject, drawn[0])
-            self.play(Create(line), FadeIn(drawn[1]), FadeIn(legend_entry[:3]), run_time=1.4)
-        self.play(*[FadeIn(t) for t in self.grad_texts], run_time=0.5)
+            self.play(Create(line), fade_in(drawn[1]), fade_in(legend_entry[:3]), run_time=1.4)
+        self.play(*[fade_in(t) for t in self.grad_texts], run_time=0.5)
         self.say(
             self.tr(
                 "res.grad.result",

@@ -15,8 +15,6 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
-    FadeIn,
-    FadeOut,
     Mobject,
     ReplacementTransform,
     Square,
@@ -28,6 +26,7 @@ from manim import (
 )
 
 from scenes.base import LABEL_FONT_SIZE, TraceScene, shape_text
+from scenes.widgets.fade import fade_in, fade_out
 from scenes.widgets.numbers import format_number
 from scenes.widgets.sliding_window import cell_outline, move_window, window_marks
 from scenes.widgets.tensor_grid import TensorGrid
@@ -141,10 +140,10 @@ class ConvScene(TraceScene):
 
         title = self.title(self._title())
         self.play(
-            FadeIn(title),
-            *[FadeIn(b) for b in (*in_blocks, *k_blocks, *out_blocks)],
-            FadeIn(operators),
-            FadeIn(weight_shape),
+            fade_in(title),
+            *[fade_in(b) for b in (*in_blocks, *k_blocks, *out_blocks)],
+            fade_in(operators),
+            fade_in(weight_shape),
             run_time=0.8,
         )
         shapes = {
@@ -158,7 +157,7 @@ class ConvScene(TraceScene):
 
         self.window = self._window_marks(trace.steps[0]["taps"])
         self.out_mark = self._out_mark(0, 0, 0)
-        self.play(FadeIn(self.window), FadeIn(self.out_mark), run_time=0.4)
+        self.play(fade_in(self.window), fade_in(self.out_mark), run_time=0.4)
         first_caption = "conv.step.channels" if c_in > 1 else "conv.step.mac"
         self.say(self.tr(first_caption, channels=c_in))
 
@@ -181,9 +180,9 @@ class ConvScene(TraceScene):
                 self._show_products(step)
             else:
                 number = self.outputs[o].fill_in(i, j, step["value"])
-                self.play(FadeIn(number), run_time=fast_time)
+                self.play(fade_in(number), run_time=fast_time)
 
-        self.play(FadeOut(self.window), FadeOut(self.out_mark), run_time=0.3)
+        self.play(fade_out(self.window), fade_out(self.out_mark), run_time=0.3)
         self._show_formula()
         self.say(self.tr("conv.outro", output_shape=shapes["output_shape"]), hold=1.5)
 
@@ -282,7 +281,7 @@ class ConvScene(TraceScene):
         number = self.outputs[o].fill_in(i, j, step["value"])
         self.play(TransformFromCopy(line[-result_glyphs:], number), run_time=0.6)
         self.wait(0.4)
-        self.play(FadeOut(line), run_time=0.25)
+        self.play(fade_out(line), run_time=0.25)
 
     def _show_formula(self) -> None:
         size = self.trace.extra["size"]
@@ -304,7 +303,7 @@ class ConvScene(TraceScene):
             formula.arrange(DOWN, aligned_edge=LEFT, buff=0.1)
             formula.scale_to_fit_width(min(formula.width, config.frame_width - 2 * SIDE_MARGIN))
         formula.next_to(self.caption.make("x"), UP, buff=0.3)
-        self.play(FadeIn(formula), run_time=0.6)
+        self.play(fade_in(formula), run_time=0.6)
 
 
 def _paren(number: str) -> str:

@@ -13,8 +13,6 @@ from manim import (
     RIGHT,
     UP,
     Animation,
-    FadeIn,
-    FadeOut,
     ReplacementTransform,
     TransformFromCopy,
     VGroup,
@@ -23,6 +21,7 @@ from manim import (
 )
 
 from scenes.base import LABEL_FONT_SIZE, TraceScene, shape_text
+from scenes.widgets.fade import fade_in, fade_out
 from scenes.widgets.numbers import format_number
 from scenes.widgets.sliding_window import cell_outline, move_window, window_marks
 from scenes.widgets.tensor_grid import TensorGrid
@@ -70,7 +69,7 @@ class ConvTransposedScene(TraceScene):
 
         title = self.title(self._title())
         self.play(
-            FadeIn(title), FadeIn(blocks[0]), FadeIn(blocks[2]), FadeIn(blocks[3]), run_time=0.8
+            fade_in(title), fade_in(blocks[0]), fade_in(blocks[2]), fade_in(blocks[3]), run_time=0.8
         )
         self.say(
             self.tr(
@@ -88,7 +87,7 @@ class ConvTransposedScene(TraceScene):
             self.say(self.tr("convt.insert", stride=prm["stride"], gap=prm["stride"] - 1))
         else:
             self.say(self.tr("convt.insert.none"))
-        moves: list[Animation] = [FadeIn(stretched_block[0]), FadeIn(self.stretched.cells)]
+        moves: list[Animation] = [fade_in(stretched_block[0]), fade_in(self.stretched.cells)]
         zeros = VGroup()
         for r in range(s_n):
             for c in range(s_n):
@@ -102,7 +101,7 @@ class ConvTransposedScene(TraceScene):
                 if not muted[r][c]:
                     moves.append(self._arrive(self.stretched.numbers[(r, c)]))
         self.play(*moves, run_time=1.0)
-        self.play(FadeIn(zeros), run_time=0.6)
+        self.play(fade_in(zeros), run_time=0.6)
         self.say(self.tr("convt.edge", edge=size["edge"], k=k, p=prm["padding"]), hold=1.0)
         if prm["output_padding"]:
             self.say(self.tr("convt.output_padding", op=prm["output_padding"]), hold=1.0)
@@ -113,7 +112,7 @@ class ConvTransposedScene(TraceScene):
         steps = trace.steps
         self.window = window_marks([self.stretched], steps[0]["taps"], theme.highlight)
         self.out_mark = cell_outline(self.output.cell(0, 0), cell, theme.highlight)
-        self.play(FadeIn(self.window), FadeIn(self.out_mark), run_time=0.4)
+        self.play(fade_in(self.window), fade_in(self.out_mark), run_time=0.4)
         self.say(self.tr("convt.step"))
         self.lines: list[str] = []
         fast_time = min(0.45, max(0.12, FAST_PART_SECONDS / max(1, len(steps) - DETAILED_STEPS)))
@@ -129,9 +128,9 @@ class ConvTransposedScene(TraceScene):
                 self._show_products(step)
             else:
                 number = self.output.fill_in(i, j, step["value"])
-                self.play(*anims, FadeIn(number), run_time=fast_time)
+                self.play(*anims, fade_in(number), run_time=fast_time)
 
-        self.play(FadeOut(self.window), FadeOut(self.out_mark), run_time=0.3)
+        self.play(fade_out(self.window), fade_out(self.out_mark), run_time=0.3)
         formula = self.texts.fitted(
             self.tr(
                 "convt.formula",
@@ -148,7 +147,7 @@ class ConvTransposedScene(TraceScene):
         )
         formula.next_to(self.caption.make("x"), UP, buff=0.3)
         self.formula = formula
-        self.play(FadeIn(formula), run_time=0.5)
+        self.play(fade_in(formula), run_time=0.5)
         self.say(self.tr("convt.outro", output_shape=shape_text(out.shape)), hold=1.5)
 
     # --- pieces -------------------------------------------------------------------------
@@ -215,7 +214,7 @@ class ConvTransposedScene(TraceScene):
         number = self.output.fill_in(i, j, step["value"])
         self.play(TransformFromCopy(line[-glyphs:], number), run_time=0.5)
         self.wait(0.3)
-        self.play(FadeOut(line), run_time=0.25)
+        self.play(fade_out(line), run_time=0.25)
 
 
 def _paren(number: str) -> str:

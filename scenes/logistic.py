@@ -15,7 +15,6 @@ from manim import (
     UP,
     Create,
     DashedLine,
-    FadeIn,
     Mobject,
     ReplacementTransform,
     Text,
@@ -25,6 +24,7 @@ from manim import (
 )
 
 from scenes.base import LABEL_FONT_SIZE, TraceScene
+from scenes.widgets.fade import fade_in
 from scenes.widgets.line_axes import PlotAxes, nice_range
 from scenes.widgets.numbers import format_number
 
@@ -70,10 +70,10 @@ class LogisticScene(TraceScene):
 
         title = self.title(self.tr("logistic.title"))
         self.play(
-            FadeIn(title),
-            FadeIn(self.axes),
-            FadeIn(half),
-            FadeIn(dots),
+            fade_in(title),
+            fade_in(self.axes),
+            fade_in(half),
+            fade_in(dots),
             run_time=0.8,
         )
         self.say(self.tr("logistic.intro", n=len(xs)), hold=1.0)
@@ -102,12 +102,12 @@ class LogisticScene(TraceScene):
         self.probs = self._prob_dots(steps[0])
         self.boundary = self._boundary(steps[0])
         self.play(
-            FadeIn(formula),
+            fade_in(formula),
             Create(self.curve),
-            FadeIn(self.header),
-            FadeIn(self.table_group),
-            FadeIn(self.probs),
-            FadeIn(self.boundary),
+            fade_in(self.header),
+            fade_in(self.table_group),
+            fade_in(self.probs),
+            fade_in(self.boundary),
             run_time=1.2,
         )
         self.say(self.tr("logistic.step.start"), hold=1.2)

@@ -15,7 +15,6 @@ from manim import (
     RIGHT,
     UP,
     Create,
-    FadeIn,
     Line,
     MoveAlongPath,
     Text,
@@ -27,6 +26,7 @@ from manim import (
 )
 
 from scenes.base import LABEL_FONT_SIZE, TraceScene
+from scenes.widgets.fade import fade_in
 from scenes.widgets.line_axes import AXIS_LABEL_FONT_SIZE, PlotAxes, nice_range
 from scenes.widgets.numbers import format_number
 
@@ -124,13 +124,13 @@ class LinearLossScene(_PlotScene):
         )
         body = self.panels(self.data_plot, self.loss_plot)
         points = VGroup(*[self.data_plot.dot(x, y, theme.input_fill, 0.09) for x, y in zip(xs, ys)])
-        self.play(FadeIn(title), FadeIn(body), FadeIn(points), run_time=0.8)
+        self.play(fade_in(title), fade_in(body), fade_in(points), run_time=0.8)
         self.say(self.tr("optim.linear.intro", n=len(xs)), hold=1.0)
 
         line, residuals = self._model(steps[0])
         self.readout_mob = self.readout(self._readout(steps[0]), body)
         dots = VGroup()
-        self.play(FadeIn(line), FadeIn(residuals), FadeIn(self.readout_mob), run_time=0.4)
+        self.play(fade_in(line), fade_in(residuals), fade_in(self.readout_mob), run_time=0.4)
         self.say(
             self.tr(
                 "optim.linear.search",
@@ -147,7 +147,7 @@ class LinearLossScene(_PlotScene):
             self.play(
                 Transform(line, new_line),
                 Transform(residuals, new_res),
-                FadeIn(dot),
+                fade_in(dot),
                 run_time=SEARCH_STEP_SECONDS,
             )
         self.mse_curve = self.loss_plot.polyline(ws, mses, theme.negative, 2.0)
@@ -162,8 +162,8 @@ class LinearLossScene(_PlotScene):
         self.swap_readout(self._readout(steps[best["index"]]), body)
         self.play(
             Create(self.mse_curve),
-            FadeIn(self.min_dot),
-            FadeIn(self.min_label),
+            fade_in(self.min_dot),
+            fade_in(self.min_label),
             Transform(line, best_line),
             Transform(residuals, best_res),
             run_time=0.8,
@@ -225,12 +225,12 @@ class GradientDescentScene(_PlotScene):
         )
         body = self.panels(self.curve_plot, self.cost_plot)
         curve = self.curve_plot.polyline(tens["curve_w"], tens["curve_mse"], theme.negative, 2.5)
-        self.play(FadeIn(title), FadeIn(body), Create(curve), run_time=0.9)
+        self.play(fade_in(title), fade_in(body), Create(curve), run_time=0.9)
         self.say(self.tr("optim.gd.intro", lr=fmt_param(prm["lr"])), hold=0.8)
 
         self.dot = self.curve_plot.dot(ws[0], losses[0], theme.weight_fill, 0.1)
         self.readout_mob = self.readout(self._readout(0), body)
-        self.play(FadeIn(self.dot), FadeIn(self.readout_mob), run_time=0.4)
+        self.play(fade_in(self.dot), fade_in(self.readout_mob), run_time=0.4)
         detailed = min(DETAILED_EPOCHS, len(trace.steps))
         for e in range(detailed):
             step = trace.steps[e]
@@ -262,7 +262,7 @@ class GradientDescentScene(_PlotScene):
                 )
         self.smoothed_line = self.cost_plot.polyline(epochs, smoothed, theme.accent, 3)
         self.legend = self._legend()
-        self.play(Create(self.smoothed_line), FadeIn(self.legend), run_time=1.0)
+        self.play(Create(self.smoothed_line), fade_in(self.legend), run_time=1.0)
         self.say(self.tr("optim.gd.smooth", beta=fmt(prm["beta"])), hold=1.2)
         self.say(self.tr("optim.gd.outro", w=fmt4(ws[-1]), loss=fmt4(losses[-1])), hold=1.5)
 
@@ -365,13 +365,13 @@ class SGDScene(_PlotScene):
         for name, _ in runs:
             self.cost_plots[name].y_label.set_color(colours[name])
         curve = self.curve_plot.polyline(tens["curve_w"], tens["curve_mse"], theme.negative, 2.5)
-        self.play(FadeIn(title), FadeIn(body), Create(curve), run_time=0.9)
+        self.play(fade_in(title), fade_in(body), Create(curve), run_time=0.9)
         self.say(self.tr("optim.sgd.intro", n=len(tens["x"]), lr=fmt_param(prm["lr"])), hold=1.0)
         self.dots = {
             name: self.curve_plot.dot(run["w"][0], run["loss"][0], colours[name], 0.1)
             for name, run in runs
         }
-        self.play(*[FadeIn(d) for d in self.dots.values()], run_time=0.4)
+        self.play(*[fade_in(d) for d in self.dots.values()], run_time=0.4)
         self.say(self.tr("optim.sgd.noise"))
         for e in range(prm["epochs"]):
             anims = []
@@ -403,7 +403,7 @@ class SGDScene(_PlotScene):
         for name, mob in self.finals.items():
             axes = self.cost_plots[name].axes
             mob.move_to(axes.get_corner(UP + RIGHT), aligned_edge=UP + RIGHT)
-        self.play(*[Create(s) for s in smoothed], *map(FadeIn, self.finals.values()), run_time=1.0)
+        self.play(*[Create(s) for s in smoothed], *map(fade_in, self.finals.values()), run_time=1.0)
         self.say(self.tr("optim.sgd.smooth", beta=fmt(prm["beta"])), hold=1.2)
         self.say(self.tr("optim.sgd.outro"), hold=1.5)
 

@@ -14,8 +14,6 @@ from manim import (
     RIGHT,
     UP,
     Animation,
-    FadeIn,
-    FadeOut,
     Square,
     Text,
     TransformFromCopy,
@@ -25,6 +23,7 @@ from manim import (
 )
 
 from scenes.base import LABEL_FONT_SIZE, TraceScene, shape_text
+from scenes.widgets.fade import fade_in, fade_out
 from scenes.widgets.numbers import format_number
 from scenes.widgets.sliding_window import cell_outline, move_window, window_marks
 from scenes.widgets.tensor_grid import TensorGrid
@@ -81,7 +80,7 @@ class PoolScene(TraceScene):
         title = self.title(
             self.tr(f"pool.title.{self.mode}", kernel=prm["kernel_size"], stride=prm["stride"])
         )
-        self.play(FadeIn(title), FadeIn(blocks), run_time=0.8)
+        self.play(fade_in(title), fade_in(blocks), run_time=0.8)
         self.say(
             self.tr(
                 f"pool.intro.{self.mode}",
@@ -98,9 +97,9 @@ class PoolScene(TraceScene):
         self.window = window_marks([self.inputs[0]], first["taps"], theme.highlight)
         self.out_mark = cell_outline(self.outputs[0].cell(0, 0), cell, theme.highlight)
         self.winner = self._winner_ring(cell).move_to(self._winner_cell(first).get_center())
-        marks = [FadeIn(self.window), FadeIn(self.out_mark)]
+        marks = [fade_in(self.window), fade_in(self.out_mark)]
         if show_indices:
-            marks.append(FadeIn(self.winner))
+            marks.append(fade_in(self.winner))
         self.play(*marks, run_time=0.4)
         self.say(self.tr(f"pool.step.{self.mode}"))
 
@@ -135,9 +134,9 @@ class PoolScene(TraceScene):
             if tie_told and step["ties"] > 1 and k >= DETAILED_STEPS:
                 self.wait(0.6)
 
-        fades = [FadeOut(self.window), FadeOut(self.out_mark)]
+        fades = [fade_out(self.window), fade_out(self.out_mark)]
         if show_indices:
-            fades.append(FadeOut(self.winner))
+            fades.append(fade_out(self.winner))
         self.play(*fades, run_time=0.3)
         size = trace.extra["size"]
         formula = self.label(
@@ -152,7 +151,7 @@ class PoolScene(TraceScene):
         )
         formula.next_to(self.caption.make("x"), UP, buff=0.3)
         self.formula = formula
-        self.play(FadeIn(formula), run_time=0.5)
+        self.play(fade_in(formula), run_time=0.5)
         self.say(self.tr(f"pool.outro.{self.mode}", output_shape=shape_text(out.shape)), hold=1.5)
 
     # --- pieces -------------------------------------------------------------------------
@@ -225,9 +224,9 @@ class PoolScene(TraceScene):
             r, q = step["argmax"]
             anims.append(TransformFromCopy(self.inputs[c].numbers[(r, q)], number))
             index = self.indices[c].fill_in(i, j, self.trace.tensors["indices"][c][i][j])
-            anims.append(FadeIn(index))
+            anims.append(fade_in(index))
         else:
-            anims.append(FadeIn(number))
+            anims.append(fade_in(number))
         self.play(*anims, run_time=run_time)
 
     def _show_line(self, step: dict[str, Any]) -> None:
@@ -242,4 +241,4 @@ class PoolScene(TraceScene):
         self.play(Write(line), run_time=0.7)
         self._fill(step, 0.6)
         self.wait(0.4)
-        self.play(FadeOut(line), run_time=0.25)
+        self.play(fade_out(line), run_time=0.25)

@@ -31,6 +31,8 @@ from manim.camera.three_d_camera import ThreeDCamera
 from manim.utils.family import extract_mobject_family_members
 from manim.utils.paths import straight_path
 
+from scenes.widgets.fade import OpacityFade
+
 # Box = (xmin, ymin, xmax, ymax) in scene units.
 Box = tuple[float, float, float, float]
 
@@ -91,6 +93,20 @@ def split_moving_static(
         added = added[~moving[added]]
         moving[added] = True
         new_index, new_boxes = added, boxes[added]
+        if not len(new_index):
+            # A mobject with points whose child is redrawn is redrawn too: Manim paints a
+            # mobject's family with it, so left static it would paint the child there.
+            parents = [
+                i
+                for i, m in enumerate(order)
+                if m.submobjects
+                and not moving[i]
+                and any(moving[position[id(f)]] for f in m.get_family() if id(f) in position)
+            ]
+            added = _with_families(order, np.array(parents, dtype=int), position)
+            added = added[~moving[added]]
+            moving[added] = True
+            new_index, new_boxes = added, boxes[added]
     moving_list = [m for m, flag in zip(order, moving) if flag]
     static_list = [m for m, flag in zip(order, moving) if not flag]
     return moving_list, static_list
@@ -126,6 +142,8 @@ def _reach(anim: Animation, pad: float) -> list[Box] | None:
             return None  # points travel along arcs, outside their start and end boxes
         states: list[Any] = [anim.mobject, anim.starting_mobject, anim.target_mobject]
         states.append(getattr(anim, "target_copy", None))
+    elif isinstance(anim, OpacityFade):
+        states = [anim.mobject]  # only opacities change
     elif isinstance(anim, (ShowPartial, DrawBorderThenFill)):
         # Partial curves and outlines of the same points: inside the mobject's own box.
         states = [anim.mobject, getattr(anim, "starting_mobject", None)]

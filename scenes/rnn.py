@@ -15,8 +15,6 @@ from manim import (
     RIGHT,
     UP,
     Arrow,
-    FadeIn,
-    FadeOut,
     Mobject,
     RoundedRectangle,
     SurroundingRectangle,
@@ -26,6 +24,7 @@ from manim import (
 )
 
 from scenes.base import LABEL_FONT_SIZE, TraceScene, shape_text
+from scenes.widgets.fade import fade_in, fade_out
 from scenes.widgets.numbers import FONT_SIZE_PER_UNIT, format_number
 from scenes.widgets.tensor_grid import DIGIT_HEIGHT, DIGIT_WIDTH, TensorGrid
 
@@ -162,10 +161,10 @@ class _RnnBase(TraceScene):
 
     def play_epochs(self, table: VGroup, on_epoch: Any = None) -> None:
         """Reveal the header then one row per epoch, each in a short play."""
-        self.play(FadeIn(self.epoch_headers), run_time=0.3)
+        self.play(fade_in(self.epoch_headers), run_time=0.3)
         for n, row in enumerate(self.epoch_rows):
             extra = on_epoch(n) if on_epoch is not None else []
-            self.play(FadeIn(row), *extra, run_time=EPOCH_SECONDS)
+            self.play(fade_in(row), *extra, run_time=EPOCH_SECONDS)
 
     def fit_width(self, group: Mobject) -> Mobject:
         avail = config.frame_width - 2 * SIDE_MARGIN
@@ -207,9 +206,9 @@ class RnnUnrollScene(_RnnBase):
         VGroup(strip, panel).shift(slack / 2 * DOWN)  # centred between title and caption
         self.step_y = panel.get_bottom()[1] - SMALL_GAP - step_h / 2
         self.step_line: Text | None = None
-        self.play(FadeIn(title), FadeIn(strip), run_time=0.6)
+        self.play(fade_in(title), fade_in(strip), run_time=0.6)
         self.say(self.tr("rnn.unroll.intro", vocab=", ".join(vocab)), hold=0.8)
-        self.play(FadeIn(panel), run_time=0.6)
+        self.play(fade_in(panel), run_time=0.6)
         self.say(self.tr("rnn.unroll.shared"), hold=0.8)
         self.say(self.tr("rnn.unroll.formula"), hold=0.6)
 
@@ -224,19 +223,19 @@ class RnnUnrollScene(_RnnBase):
                 for mob in old_h:
                     self.h_grid.number_group.remove(mob)
                 self.h_grid.numbers.clear()
-                anims += [FadeOut(mob) for mob in old_h]
+                anims += [fade_out(mob) for mob in old_h]
                 anims.append(marker.animate.move_to(self.cells[t]))
             else:
-                anims.append(FadeIn(marker))
+                anims.append(fade_in(marker))
             self.play(*anims, run_time=0.5)
             new_h = [self.h_grid.fill_in(r, 0, value) for r, value in enumerate(step["h"])]
             line = self._step_line(step, t)
             char = self._predicted_char(step, t)
             self.play(
-                *[FadeIn(mob) for mob in new_h],
-                FadeIn(line),
-                *([FadeOut(self.step_line)] if self.step_line else []),
-                FadeIn(char),
+                *[fade_in(mob) for mob in new_h],
+                fade_in(line),
+                *([fade_out(self.step_line)] if self.step_line else []),
+                fade_in(char),
                 run_time=0.6,
             )
             self.step_line = line
@@ -248,17 +247,17 @@ class RnnUnrollScene(_RnnBase):
             else:
                 self.wait(0.5)
 
-        self.play(FadeOut(marker), run_time=0.2)
+        self.play(fade_out(marker), run_time=0.2)
         self.loss_line = self._loss_line()
         self.loss_line.set_y(self.step_y)
         assert self.step_line is not None  # set by the first time step
-        self.play(FadeOut(self.step_line), FadeIn(self.loss_line), run_time=0.5)
+        self.play(fade_out(self.step_line), fade_in(self.loss_line), run_time=0.5)
         self.say(self.tr("rnn.unroll.loss"), hold=1.0)
 
         table = self.epoch_table(trace.extra["epochs"], prm["target"])
         table.move_to(panel).align_to(panel, UP)
         numbers = [m for g in self._panel_grids() for m in g.numbers.values()]
-        self.play(FadeOut(panel), FadeOut(self.loss_line), *map(FadeOut, numbers), run_time=0.4)
+        self.play(fade_out(panel), fade_out(self.loss_line), *map(fade_out, numbers), run_time=0.4)
         self.say(self.tr("rnn.train", lr=f"{prm['lr']:g}"))
         self.play_epochs(table, self._epoch_chars)
         self.say(self._outro(), hold=1.5)
@@ -541,7 +540,7 @@ class RnnLayersScene(_RnnBase):
         body.move_to((0.0, self.body_center_y() - 0.1, 0.0))
 
         title = self.title(self.tr("rnn.layers.title", layers=layers, input=trace.params["input"]))
-        self.play(FadeIn(title), FadeIn(input_row), run_time=0.6)
+        self.play(fade_in(title), fade_in(input_row), run_time=0.6)
         self.say(
             self.tr(
                 "rnn.layers.intro",
@@ -551,10 +550,10 @@ class RnnLayersScene(_RnnBase):
             hold=0.8,
         )
         self.play(
-            *[FadeIn(b) for boxes in self.layer_boxes for b in boxes],
-            *[FadeIn(g) for grids in self.state_grids for g in grids],
-            *[FadeIn(lbl) for lbl in rows_left],
-            FadeIn(arrows),
+            *[fade_in(b) for boxes in self.layer_boxes for b in boxes],
+            *[fade_in(g) for grids in self.state_grids for g in grids],
+            *[fade_in(lbl) for lbl in rows_left],
+            fade_in(arrows),
             run_time=0.6,
         )
         self.say(self.tr("rnn.layers.recurrence"))
@@ -565,15 +564,15 @@ class RnnLayersScene(_RnnBase):
             for t in range(steps):
                 grid = self.state_grids[layer][t]
                 new = [grid.fill_in(0, c, float(states[layer, t, c])) for c in range(size)]
-                self.play(*[FadeIn(m) for m in new], run_time=run_time)
+                self.play(*[fade_in(m) for m in new], run_time=run_time)
 
         shared = [
             SurroundingRectangle(VGroup(*self.layer_boxes[layer]), color=theme.highlight, buff=0.08)
             for layer in range(layers)
         ]
-        self.play(FadeIn(shared[0]), *[FadeIn(w) for w in weight_labels], run_time=0.5)
+        self.play(fade_in(shared[0]), *[fade_in(w) for w in weight_labels], run_time=0.5)
         self.say(self.tr("rnn.layers.shared", layer=0), hold=1.0)
-        self.play(FadeOut(shared[0]), run_time=0.3)
+        self.play(fade_out(shared[0]), run_time=0.3)
 
         top = VGroup(*self.layer_boxes[-1])
         # Two results, two colours: output (the top layer at every step) in the output
@@ -595,9 +594,9 @@ class RnnLayersScene(_RnnBase):
         self.hidden_label.next_to(hid_mark, UP, buff=0.08).align_to(hid_mark, RIGHT)
         self.output_label.next_to(out_mark, UP, buff=0.08).align_to(out_mark, LEFT)
         self.output_label.set_y(self.hidden_label.get_y())
-        self.play(FadeIn(out_mark), FadeIn(self.output_label), run_time=0.5)
+        self.play(fade_in(out_mark), fade_in(self.output_label), run_time=0.5)
         self.say(self.tr("rnn.layers.output", shape=shape_text(shapes["output"])), hold=1.2)
-        self.play(FadeIn(hid_mark), FadeIn(self.hidden_label), run_time=0.5)
+        self.play(fade_in(hid_mark), fade_in(self.hidden_label), run_time=0.5)
         self.say(self.tr("rnn.layers.hidden", shape=shape_text(shapes["hidden"])), hold=1.2)
         self.say(self.tr("rnn.layers.outro"), hold=1.0)
 
@@ -665,7 +664,7 @@ class EmbeddingScene(_RnnBase):
         self.fit_width(row)
         row.move_to((0.0, self.body_center_y(), 0.0))
 
-        self.play(FadeIn(self.title(self.tr("rnn.emb.title"))), FadeIn(row), run_time=0.7)
+        self.play(fade_in(self.title(self.tr("rnn.emb.title"))), fade_in(row), run_time=0.7)
         self.say(self.tr("rnn.emb.intro"), hold=1.0)
         for step in trace.steps:
             t, idx = step["t"], step["index"]
@@ -688,15 +687,15 @@ class EmbeddingScene(_RnnBase):
                 self.say(self.tr("rnn.emb.product", char=step["char"], index=idx), hold=0.5)
             elif t == 1:
                 self.say(self.tr("rnn.emb.product_rest"), run_time=0.1)
-            self.play(FadeIn(marks), run_time=0.3 if detailed else 0.15)
-            self.play(*[FadeIn(m) for m in new], run_time=0.5 if detailed else 0.25)
+            self.play(fade_in(marks), run_time=0.3 if detailed else 0.15)
+            self.play(*[fade_in(m) for m in new], run_time=0.5 if detailed else 0.25)
             self.wait(0.4 if detailed else 0.1)
-            self.play(FadeOut(marks), run_time=0.2 if detailed else 0.1)
+            self.play(fade_out(marks), run_time=0.2 if detailed else 0.1)
         self.say(self.tr("rnn.emb.same"), hold=1.0)
 
         # The improved model: the looked-up rows feed the RNN, a Linear layer scores them.
         lookup_block = VGroup(self.lookup_grid, labels[2])
-        self.play(FadeOut(row[:4]), run_time=0.4)
+        self.play(fade_out(row[:4]), run_time=0.4)
         boxes = self._model_boxes(v, e)
         self.scores_grid = self.grid(scores.tolist(), theme.output_fill, cell)
         scores_label = self.label(self.tr("rnn.emb.scores", shape=shape_text(scores.shape)))
@@ -712,14 +711,14 @@ class EmbeddingScene(_RnnBase):
         self.fit_width(flow)
         flow.move_to((0.0, self.body_center_y(), 0.0))
         self.play(lookup_block.animate.move_to(placeholder), run_time=0.6)
-        self.play(FadeIn(boxes), run_time=0.5)
+        self.play(fade_in(boxes), run_time=0.5)
         self.say(self.tr("rnn.emb.model"), hold=0.6)
-        self.play(FadeIn(scores_block), run_time=0.5)
+        self.play(fade_in(scores_block), run_time=0.5)
         self.say(self.tr("rnn.emb.before", prediction=before), hold=1.0)
 
         table = self.epoch_table(trace.extra["epochs"], prm["target"])
         table.move_to((0.0, self.body_center_y(), 0.0))
-        self.play(FadeOut(lookup_block), FadeOut(boxes), FadeOut(scores_block), run_time=0.4)
+        self.play(fade_out(lookup_block), fade_out(boxes), fade_out(scores_block), run_time=0.4)
         self.say(self.tr("rnn.train", lr=f"{prm['lr']:g}"))
         self.play_epochs(table)
         self.say(

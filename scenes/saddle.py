@@ -18,7 +18,6 @@ from manim import (
     Circle,
     Create,
     Dot,
-    FadeIn,
     Group,
     Line,
     Text,
@@ -29,6 +28,7 @@ from manim import (
 from manim.utils.color import ManimColor
 
 from scenes.base import TraceScene
+from scenes.widgets.fade import fade_in
 from scenes.widgets.numbers import format_number
 
 MAP_SIZE = 5.0  # side of the square heat map, scene units
@@ -90,8 +90,8 @@ class SaddleScene(TraceScene):
         legend = self._legend()
         Group(on_map, legend).arrange(RIGHT, buff=LEGEND_GAP).next_to(title, DOWN, buff=MAP_BUFF)
         self.map_center = heat.get_center()
-        self.play(FadeIn(title), FadeIn(heat), FadeIn(frame), FadeIn(axis_labels), run_time=0.7)
-        self.play(Create(contours), *[FadeIn(m) for m in saddle_marks], run_time=0.7)
+        self.play(fade_in(title), fade_in(heat), fade_in(frame), fade_in(axis_labels), run_time=0.7)
+        self.play(Create(contours), *[fade_in(m) for m in saddle_marks], run_time=0.7)
         self.say(self.tr("saddle.intro.custom" if custom else "saddle.intro"), hold=0.8)
         start = extra["paths"]["gd"][0]
         self.say(
@@ -102,7 +102,7 @@ class SaddleScene(TraceScene):
                 lr=format_number(prm["lr"], 3),
             )
         )
-        self.play(FadeIn(self.legend_names), run_time=0.4)
+        self.play(fade_in(self.legend_names), run_time=0.4)
 
         self.dots = {
             name: Dot(self._point(start[0], start[1]), radius=0.08, color=self.colours[name])
@@ -121,7 +121,7 @@ class SaddleScene(TraceScene):
                 anims.append(Create(seg))
                 anims.append(self.dots[name].animate.move_to(seg.get_end()))
             self.play(*anims, run_time=CHUNK_SECONDS, rate_func=linear)
-        self.play(FadeIn(self.legend_outcomes), run_time=0.4)
+        self.play(fade_in(self.legend_outcomes), run_time=0.4)
         gd = extra["outcome"]["gd"]
         if gd["escaped"]:
             self.say(self.tr("saddle.gd_escaped", steps=gd["updates"]), hold=1.0)
@@ -136,7 +136,7 @@ class SaddleScene(TraceScene):
             )
         if custom:
             self.say(self.tr("saddle.hessian.where", x=self.point_x, y=self.point_y), hold=1.0)
-        self.play(FadeIn(self.hessian_text), run_time=0.4)
+        self.play(fade_in(self.hessian_text), run_time=0.4)
         eig = saddle["eigenvalues"]
         key = HESSIAN_KEYS[saddle["kind"]]
         self.say(self.tr(key, e1=format_number(eig[0]), e2=format_number(eig[1])), hold=1.2)

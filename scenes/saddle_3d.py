@@ -18,7 +18,6 @@ from manim import (
     UP,
     Create,
     Dot,
-    FadeIn,
     Line,
     Surface,
     ThreeDScene,
@@ -31,6 +30,7 @@ from manim.utils.color import ManimColor
 
 from scenes.base import TraceScene
 from scenes.saddle import HESSIAN_KEYS, OPTIMISERS, _rgb, escape_caption, outcome_caption
+from scenes.widgets.fade import fade_in
 from scenes.widgets.numbers import format_number
 
 SIDE = 5.0  # side of the surface's square in scene units
@@ -77,7 +77,7 @@ class Saddle3DScene(TraceScene, ThreeDScene):
         self.remove(legend)
         surface = self._surface()
         self.add(surface)
-        self.play(FadeIn(title), run_time=0.4)
+        self.play(fade_in(title), run_time=0.4)
         self.say(self.tr("saddle.3d.intro"), hold=0.6)
         start = extra["paths"]["gd"][0]
         self.say(
@@ -88,7 +88,7 @@ class Saddle3DScene(TraceScene, ThreeDScene):
                 lr=format_number(trace.params["lr"], 3),
             )
         )
-        self.play(FadeIn(self.legend_names), run_time=0.3)
+        self.play(fade_in(self.legend_names), run_time=0.3)
         self.dots = {
             name: Dot(self._point(start), radius=0.08, color=self.colours[name])
             for name in OPTIMISERS
@@ -98,7 +98,7 @@ class Saddle3DScene(TraceScene, ThreeDScene):
         self._walk_paths()
         # Captions are read with the camera still: a still frame is rendered only once.
         self.stop_ambient_camera_rotation()
-        self.play(FadeIn(self.legend_outcomes), run_time=0.3)
+        self.play(fade_in(self.legend_outcomes), run_time=0.3)
         gd = extra["outcome"]["gd"]
         if gd["escaped"]:
             self.say(self.tr("saddle.gd_escaped", steps=gd["updates"]), hold=0.8)

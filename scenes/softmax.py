@@ -13,8 +13,6 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
-    FadeIn,
-    FadeOut,
     Line,
     Rectangle,
     ReplacementTransform,
@@ -24,6 +22,7 @@ from manim import (
 )
 
 from scenes.base import LABEL_FONT_SIZE, TraceScene
+from scenes.widgets.fade import fade_in, fade_out
 from scenes.widgets.numbers import format_number
 
 TOP_RESERVED = 1.2  # title
@@ -81,12 +80,12 @@ class SoftmaxScene(TraceScene):
         bars, values = self._bars(t["logits"], self.theme.input_fill, "logits")
         self.stage_label = self._stage_label(self.tr("softmax.stage.logits"))
         self.play(
-            FadeIn(title),
-            FadeIn(baseline),
-            FadeIn(self.class_labels),
-            FadeIn(bars),
-            FadeIn(values),
-            FadeIn(self.stage_label),
+            fade_in(title),
+            fade_in(baseline),
+            fade_in(self.class_labels),
+            fade_in(bars),
+            fade_in(values),
+            fade_in(self.stage_label),
             run_time=0.8,
         )
         self.say(self.tr("softmax.intro", k=self.k, target=self.target), hold=1.0)
@@ -138,7 +137,7 @@ class SoftmaxScene(TraceScene):
             color=self.theme.accent,
             animate=False,
         )
-        self.play(FadeIn(self.target_mark), FadeIn(self.panel_lines["loss"]), run_time=0.6)
+        self.play(fade_in(self.target_mark), fade_in(self.panel_lines["loss"]), run_time=0.6)
         self.say(self.tr("softmax.step.loss", t=tgt), hold=1.2)
 
         self._equivalences()
@@ -199,7 +198,7 @@ class SoftmaxScene(TraceScene):
             ReplacementTransform(bars, new_bars),
             ReplacementTransform(values, new_values),
             ReplacementTransform(self.stage_label, new_label),
-            FadeIn(line, shift=0.1 * RIGHT),
+            fade_in(line, shift=0.1 * RIGHT),
             run_time=STAGE_SECONDS,
         )
         self.stage_label = new_label
@@ -219,7 +218,7 @@ class SoftmaxScene(TraceScene):
         self.panel.add(line)
         self.panel_lines[key] = line
         if animate:
-            self.play(FadeIn(line, shift=0.1 * RIGHT), run_time=0.5)
+            self.play(fade_in(line, shift=0.1 * RIGHT), run_time=0.5)
         return line
 
     def _target_mark(self, bars: VGroup) -> Rectangle:
@@ -234,7 +233,7 @@ class SoftmaxScene(TraceScene):
 
     # --- the equivalences and the overflow ----------------------------------------------
     def _clear_panel(self) -> None:
-        self.play(*[FadeOut(m) for m in self.panel], run_time=0.4)
+        self.play(*[fade_out(m) for m in self.panel], run_time=0.4)
         self.panel = VGroup()
 
     def _equivalences(self) -> None:

@@ -73,8 +73,8 @@ class LayeredRenderer(CairoRenderer):
         if not mobjects:
             return None
         camera = self.camera
-        if not all(isinstance(m, VMobject) and not m.submobjects for m in mobjects):
-            # Other kinds are drawn by other code; children would be painted twice.
+        if not all(isinstance(m, VMobject) for m in mobjects):
+            # Other kinds (images) are drawn by other code: paint as Manim does.
             camera.reset()
             camera.capture_mobjects(mobjects)
             self.static_image = self.get_frame()

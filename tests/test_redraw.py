@@ -1,16 +1,20 @@
-"""Redrawing less draws the same pixels: every frame of a scene, rendered with
-scenes/redraw.py and scenes/static_layers.py, equals the frame Manim's own rule draws."""
+"""Drawing less draws the same pixels: every frame of a scene, rendered with
+scenes/redraw.py, scenes/static_layers.py and scenes/widgets/fade.py, equals the frame
+plain Manim draws (its own redraw rule and renderer, its FadeIn and FadeOut)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import numpy as np
 import pytest
 
 from scenes.registry import SCENES, get
+from scenes.widgets import fade
 from tests.conftest import build_trace
 
 # Scenes that exercise what the shortcuts must get right: sliding windows with numbers
@@ -24,7 +28,7 @@ def render_frames(
     name: str, tmp_path: Path, precise: bool, take: Callable[[np.ndarray], None]
 ) -> None:
     """Hand every frame of the scene's default render to ``take`` (a still one per repeat)."""
-    from manim import tempconfig
+    from manim import FadeIn, FadeOut, tempconfig
     from manim.renderer.cairo_renderer import CairoRenderer
 
     from scenes.render import MANIM_SETTINGS
@@ -34,7 +38,10 @@ def render_frames(
     settings = dict(
         MANIM_SETTINGS, media_dir=str(tmp_path), quality="low_quality", write_to_movie=False
     )
-    with tempconfig(settings):
+    manim_fades = patch.object(
+        fade, "_fade", lambda mobs, appear, kw: (FadeIn if appear else FadeOut)(*mobs, **kw)
+    )
+    with tempconfig(settings), manim_fades if not precise else contextlib.nullcontext():
         kwargs: dict[str, Any] = {} if precise else {"renderer": CairoRenderer()}
         scene = entry.scene_class()(trace=trace, **kwargs)
         scene.precise_redraw = precise

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from manim import DOWN, UP, Animation, FadeIn, FadeOut, Scene, Text, config
+from manim import DOWN, UP, Animation, Scene, Text, config
 
+from scenes.widgets.fade import fade_in, fade_out
 from scenes.widgets.numbers import TextFactory
 
 CAPTION_FONT_SIZE = 24
@@ -32,9 +33,9 @@ class Caption:
         """Animations that replace the caption with ``content``."""
         self.flush()
         new = self.make(content)
-        anims: list[Animation] = [FadeIn(new, shift=0.1 * UP)]
+        anims: list[Animation] = [fade_in(new, shift=0.1 * UP)]
         if self.current is not None:
-            anims.append(FadeOut(self.current))
+            anims.append(fade_out(self.current))
         self.current = new
         self._content, self._since = content, self.scene.time
         return anims

@@ -1,0 +1,106 @@
+"""Fading in and out by opacity alone, without copying what fades.
+
+Manim's FadeIn and FadeOut are Transforms: ``begin`` deep-copies the mobject twice (a
+faded start and the target) and every frame interpolates every point of every member.
+Our scenes fade in place (no shift, no scale), where only the opacities change, so
+``fade_in`` and ``fade_out`` keep each member's arrays (points, colours, widths) and the
+same arrays with alpha 0, and interpolate between them with Manim's own arithmetic: the
+frames are bit-identical, the adding (fade in) and removing (fade out, which then puts
+the mobject back as it was, as Manim's does) the same, without the copies. A shift,
+scale, target position, lag ratio or an image in the family gets Manim's own class.
+``tests/test_fade.py`` and ``tests/test_redraw.py`` compare the frames.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import numpy as np
+from manim import Animation, FadeIn, FadeOut, Group, Mobject, Scene, VMobject
+from manim.utils.bezier import interpolate
+
+# Options of Manim's fades that move or stagger the mobject: those fades stay Manim's.
+MOVING_OPTIONS = ("shift", "target_position", "scale", "lag_ratio")
+
+
+def fade_in(*mobjects: Mobject, **kwargs: Any) -> Animation:
+    """Manim's FadeIn, drawn the same; without copies when it only changes opacity."""
+    return _fade(mobjects, True, kwargs)
+
+
+def fade_out(*mobjects: Mobject, **kwargs: Any) -> Animation:
+    """Manim's FadeOut, drawn the same; without copies when it only changes opacity."""
+    return _fade(mobjects, False, kwargs)
+
+
+def _fade(mobjects: tuple[Mobject, ...], appear: bool, kwargs: dict[str, Any]) -> Animation:
+    mobject = mobjects[0] if len(mobjects) == 1 else Group(*mobjects)
+    shift = kwargs.get("shift")
+    in_place = (
+        (shift is None or not np.any(shift))
+        and kwargs.get("target_position") is None
+        and kwargs.get("scale", 1) == 1
+        and not kwargs.get("lag_ratio")
+    )
+    drawable = all(isinstance(m, VMobject) or not m.has_points() for m in mobject.get_family())
+    if in_place and drawable:
+        return OpacityFade(
+            mobject, appear, **{k: v for k, v in kwargs.items() if k not in MOVING_OPTIONS}
+        )
+    manim_class = FadeIn if appear else FadeOut
+    return manim_class(*mobjects, **kwargs)
+
+
+class OpacityFade(Animation):
+    """Alphas from 0 to their values (appear) or back to 0, with Manim's arithmetic."""
+
+    def __init__(self, mobject: Mobject, appear: bool, **kwargs: Any) -> None:
+        super().__init__(mobject, introducer=appear, remover=not appear, **kwargs)
+        self.appear = appear
+        self.members: list[VMobject] = []
+        self.states: list[tuple[dict[str, Any], dict[str, Any]]] = []  # (start, end) per member
+
+    def create_starting_mobject(self) -> Mobject:
+        return cast(Mobject, self.mobject)  # nothing is interpolated from a copy
+
+    def begin(self) -> None:
+        family = cast(Mobject, self.mobject).get_family()
+        self.members = [m for m in family if isinstance(m, VMobject)]
+        self.states = []
+        for member in self.members:
+            shown = {name: np.copy(getattr(member, name)) for name in INTERPOLATED}
+            faded = dict(shown)
+            for name in FADED:
+                faded[name] = shown[name].copy()
+                faded[name][:, 3] = 0.0  # what VMobject.fade(1) does to a copy
+            self.states.append((faded, shown) if self.appear else (shown, faded))
+        super().begin()
+
+    def interpolate_mobject(self, alpha: float) -> None:
+        # As Transform does for each member of a copy (no lag between members): every
+        # attribute interpolated from the start to the end at the rate function's value,
+        # and set to the end exactly at 1.
+        rate = float(self.rate_func(alpha))
+        for member, (start, end) in zip(self.members, self.states):
+            for name in INTERPOLATED:
+                value = end[name] if rate == 1.0 else interpolate(start[name], end[name], rate)
+                setattr(member, name, value)
+
+    def clean_up_from_scene(self, scene: Scene) -> None:
+        super().clean_up_from_scene(scene)
+        if not self.appear:
+            self.interpolate_mobject(0.0)  # removed, and as it was before, like FadeOut
+
+
+# What Mobject.interpolate and VMobject.interpolate_color set on each member.
+INTERPOLATED = (
+    "points",
+    "fill_rgbas",
+    "stroke_rgbas",
+    "background_stroke_rgbas",
+    "stroke_width",
+    "background_stroke_width",
+    "sheen_direction",
+    "sheen_factor",
+)
+FADED = ("fill_rgbas", "stroke_rgbas", "background_stroke_rgbas")
