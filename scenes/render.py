@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -46,9 +45,8 @@ MANIM_SETTINGS: dict[str, Any] = {
     "progress_bar": "none",
 }
 
-# GIFs and stills are cut from a lossless intermediate: h264's noise in a lossy MP4 changes
-# scattered pixels in every frame, so GIF frame differencing could not skip the static
-# parts (conv-stride: 3.7 MB from the MP4, 0.55 MB from the lossless intermediate).
+# Stills are cut from a lossless intermediate rather than from h264's lossy frames. (GIFs
+# are made from the frames themselves, never from a video: scenes/gif.py.)
 LOSSLESS_INTERMEDIATE: dict[str, Any] = {
     "pixel_format": "yuv444p",
     "video_encoder_options": {"preset": "ultrafast", "crf": "0"},
@@ -164,20 +162,6 @@ def ffmpeg_executable() -> str:
     return exe
 
 
-def mp4_to_gif(src: Path, dest: Path, fps: int, width: int | None = None) -> None:
-    """A looping GIF with a palette made for this clip (palettegen/paletteuse)."""
-    filters = [f"fps={fps}"]
-    if width:
-        filters.append(f"scale={width}:-2:flags=lanczos")
-    chain = ",".join(filters + ["split[a][b]"])
-    palette = "palettegen=stats_mode=diff"
-    use = "paletteuse=dither=bayer:bayer_scale=5:diff_mode=rectangle"
-    graph = f"{chain};[a]{palette}[p];[b][p]{use}"
-    cmd = [ffmpeg_executable(), "-v", "error", "-y", "-i", str(src), "-filter_complex", graph]
-    cmd += ["-loop", "0", str(dest)]
-    subprocess.run(cmd, check=True, capture_output=True)
-
-
 def still_times(duration: float, frame_count: int, options: RenderOptions) -> list[float]:
     """The moments (seconds) to cut stills at; ``--frames N`` ends on the last frame."""
     if options.at:
@@ -238,7 +222,11 @@ def manim_config(media_dir: Path, options: RenderOptions) -> dict[str, Any]:
         save_last_frame=last_frame_only,
         transparent=options.transparent,
     )
-    if options.fmt == "gif" or stills(options):
+    if options.fmt == "gif":
+        # No video at all: the GIF is made from the frames as they are drawn
+        # (scenes/gif.py), so Manim writes no file, not even subtitles.
+        settings.update(format="none")
+    if stills(options):
         settings.update(LOSSLESS_INTERMEDIATE)
     if options.fmt == "webm":
         settings.update(WEBM_SETTINGS)
@@ -335,6 +323,10 @@ def render_trace(
     ):
         media = Path(media_name)
         scene = scene_class(trace=trace, theme=THEME_TABLE[options.theme], lang=options.lang)
+        if options.fmt == "gif":
+            _render_gif(scene, media / "scene.gif", options)
+            install_file(media / "scene.gif", out)
+            return RenderResult([out])
         scene.render()
         writer = scene.renderer.file_writer
         if options.fmt == "png" and not stills(options):
@@ -347,14 +339,6 @@ def render_trace(
             paths = still_paths(out, times)
             cut_stills(movie, times, paths)
             return RenderResult(paths)
-        if options.fmt == "gif":
-            gif = media / "scene.gif"
-            from manim import config
-
-            fps = options.fps or min(GIF_FPS, int(config.frame_rate))
-            mp4_to_gif(movie, gif, fps, options.width)
-            install_file(gif, out)
-            return RenderResult([out])
         install_file(movie, out)
         srt = movie.with_suffix(".srt")
         if srt.exists():
@@ -362,6 +346,25 @@ def render_trace(
             install_file(srt, srt_out)
             return RenderResult([out], srt_out)
         return RenderResult([out])
+
+
+def _render_gif(scene: Any, gif: Path, options: RenderOptions) -> None:
+    """Render ``scene`` into ``gif``, its frames streamed to ffmpeg as they are drawn."""
+    from manim import config
+
+    from scenes.gif import GifWriter, add_frame_listener
+
+    writer = GifWriter(
+        gif,
+        gif.parent,
+        size=(config.pixel_width, config.pixel_height),
+        frame_rate=config.frame_rate,
+        fps=options.fps or min(GIF_FPS, int(config.frame_rate)),
+        width=options.width,
+    )
+    with writer:
+        add_frame_listener(scene.renderer, writer.add_frame)
+        scene.render()
 
 
 def _duration(video: Path) -> tuple[float, int]:

@@ -45,7 +45,7 @@ def _frames(tmp_path: Path, appear: Fade, vanish: Fade) -> tuple[list[np.ndarray
     settings = {
         "media_dir": str(tmp_path),
         "quality": "low_quality",
-        "write_to_movie": False,
+        "format": "none",
         "disable_caching": True,
         "verbosity": "ERROR",
         "progress_bar": "none",

@@ -1,0 +1,310 @@
+"""Looping palette GIFs made from the frames as the scene draws them.
+
+A GIF's palette is made for the whole clip, so no GIF frame can be written before the
+last one is drawn. Earlier, Manim encoded a lossless H.264 file and ffmpeg read it after
+the render (palettegen, then paletteuse): 0.7 to 4.4 s on top of the MP4's time, and at
+1080p ffmpeg held every frame of the clip in memory (2.1 GB for conv-stride).
+
+Now the frames go to an ffmpeg that works on the other core while the scene draws: it
+gathers the palette's statistics and keeps the frames in a QuickTime Animation (qtrle)
+file, which is lossless and stores only the rows that changed (conv-stride: 4 MB). When the
+render ends, a second ffmpeg maps that file to the palette and writes the GIF; that pass,
+about 0.4 s for conv-stride at 480p, is all that is left after the render. Memory stays
+bounded: a few queued frames here, one frame's working set in each ffmpeg.
+
+Each drawn frame is sent once, with the number of GIF frames it lasts (a ``wait`` is one
+frame shown many times), in a NUT stream, which carries timestamps as raw video cannot;
+ffmpeg repeats it after converting it, so a held frame costs one conversion.
+
+The GIF is byte for byte the one the lossless intermediate gave: the frames take the same
+4:4:4 YUV round trip (its rounding merges nearly equal colours: exact RGB made conv-stride's
+GIF 2.7 % larger), the same frames are kept as by ffmpeg's ``fps`` filter, and the scaling
+and palette filters are the same.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import subprocess
+import threading
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import av
+import numpy as np
+
+PALETTE_FILTER = "palettegen=stats_mode=diff"  # counts the colours of changing pixels only
+PALETTE_USE = "paletteuse=dither=bayer:bayer_scale=5:diff_mode=rectangle"
+# Frames drawn but not yet taken by ffmpeg: enough to ride out its slower moments, few
+# enough not to matter in memory (4 x 8 MB at 1080p).
+QUEUED_FRAMES = 4
+
+FrameListener = Callable[[np.ndarray, int], None]
+
+
+class GifError(RuntimeError):
+    """ffmpeg could not make the GIF; the message is one line."""
+
+
+def gif_frame_index(frame: int, frame_rate: Fraction, fps: Fraction) -> int:
+    """The first GIF frame at or after the start of drawn frame ``frame``.
+
+    As ffmpeg's ``fps`` filter counts (tests/test_gif.py compares them): a drawn frame's
+    start, in GIF frames, rounded half up; each GIF frame shows the last drawn frame that
+    starts at or before it. Drawn frame ``i`` is therefore shown
+    ``gif_frame_index(i + 1) - gif_frame_index(i)`` times, possibly none.
+    """
+    return int(frame * fps / frame_rate + Fraction(1, 2))
+
+
+def add_frame_listener(renderer: Any, listener: FrameListener) -> None:
+    """Call ``listener`` with every frame ``renderer`` writes and its repeat count.
+
+    ``LayeredRenderer`` (every 2-D scene) keeps a list of listeners. Manim's own
+    ``CairoRenderer``, which 3-D scenes use, has none; its ``add_frame`` is wrapped on this
+    one instance, so that the renderer and camera stay those the scene chose.
+    """
+    listeners = getattr(renderer, "frame_listeners", None)
+    if listeners is not None:
+        listeners.append(listener)
+        return
+    add_frame = renderer.add_frame
+
+    def add_and_listen(frame: np.ndarray, num_frames: int = 1) -> None:
+        if not renderer.skip_animations:  # as CairoRenderer.add_frame, which then writes none
+            listener(frame, num_frames)
+        add_frame(frame, num_frames)
+
+    renderer.add_frame = add_and_listen
+
+
+class GifWriter:
+    """Frames in (``add_frame``), a looping GIF with a palette made for the clip out.
+
+    Use it as a context manager around ``scene.render()``: leaving it normally writes
+    ``dest``; leaving it by an exception (a failed render, Ctrl-C, SIGTERM) kills and reaps
+    ffmpeg and writes nothing. ``work_dir`` receives the palette, the frames file and
+    ffmpeg's messages; it belongs to the caller (a render's private media folder).
+    """
+
+    def __init__(
+        self,
+        dest: Path,
+        work_dir: Path,
+        *,
+        size: tuple[int, int],
+        frame_rate: float,
+        fps: int,
+        width: int | None = None,
+    ) -> None:
+        self.dest = dest
+        self.size = size  # (width, height) of the drawn frames
+        self.frame_rate = Fraction(frame_rate).limit_denominator(1001)
+        self.fps = Fraction(fps)
+        self.width = width  # of the GIF, scaled with lanczos; None: the frames' width
+        self.palette = work_dir / "palette.png"
+        self.frames_file = work_dir / "frames.mov"
+        self.log = work_dir / "ffmpeg.log"
+        self.frames_in = 0  # frames drawn, repeats included
+        self.frames_out = 0  # GIF frames
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._queue: queue.Queue[av.VideoFrame | None] = queue.Queue(QUEUED_FRAMES)
+        self._thread: threading.Thread | None = None
+        self._feed_error: Exception | None = None
+        self._end_taken = False  # the feeding thread took the end marker off the queue
+
+    def __enter__(self) -> GifWriter:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is not None:
+            self.abort()
+            return
+        try:
+            self.finish()
+        except BaseException:  # Ctrl-C while waiting for ffmpeg too
+            self.abort()
+            raise
+
+    def start(self) -> None:
+        """Start the ffmpeg that collects the frames, before the first one is drawn, and
+        the thread that feeds it: a write blocks while ffmpeg is busy, and the scene should
+        go on drawing meanwhile."""
+        with self.log.open("wb") as log:  # a file: a pipe nobody reads could fill and block
+            self._proc = subprocess.Popen(
+                self._collect_command(),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,  # not the caller's: a reader waits for its end
+                stderr=log,
+            )
+        try:
+            self._thread = threading.Thread(target=self._feed, name="gif-frames", daemon=True)
+            self._thread.start()
+        except BaseException:  # Ctrl-C too: __exit__ does not run when __enter__ fails
+            self.abort()
+            raise
+
+    def add_frame(self, frame: np.ndarray, num_frames: int = 1) -> None:
+        """A frame listener: ``frame`` (H, W, 4) uint8 RGBA is shown ``num_frames`` times
+        at the scene's frame rate. Frames the GIF does not show are not sent."""
+        if self._feed_error is not None:
+            raise GifError(self._failure("ffmpeg stopped taking frames"))
+        first = gif_frame_index(self.frames_in, self.frame_rate, self.fps)
+        self.frames_in += num_frames
+        count = gif_frame_index(self.frames_in, self.frame_rate, self.fps) - first
+        if count <= 0:
+            return
+        width, height = self.size
+        if frame.shape != (height, width, 4) or frame.dtype != np.uint8:
+            shape = f"{frame.shape} {frame.dtype}"
+            raise GifError(f"a frame of shape {shape}, expected ({height}, {width}, 4) uint8")
+        # A copy (into ffmpeg's frame), as the queue keeps it after this call returns.
+        video = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgba")
+        video.pts, video.duration, video.time_base = first, count, 1 / self.fps
+        self.frames_out += count
+        self._queue.put(video)
+
+    def finish(self) -> None:
+        """Wait for ffmpeg to store the frames and the palette, then write ``dest``."""
+        from scenes.render import ffmpeg_executable
+
+        proc = self._stop_feeding()
+        self._close_pipe()
+        code = proc.wait()
+        if self.frames_out == 0:
+            raise GifError("the scene drew no frames")
+        if code != 0 or self._feed_error is not None:
+            raise GifError(self._failure("ffmpeg could not collect the frames"))
+        cmd = [ffmpeg_executable(), "-v", "error", "-nostdin", "-y"]
+        cmd += ["-i", str(self.frames_file), "-i", str(self.palette)]
+        cmd += ["-filter_complex", f"[0:v][1:v]{PALETTE_USE}", "-loop", "0", str(self.dest)]
+        # subprocess.run kills and reaps ffmpeg when interrupted.
+        done = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, check=False)
+        if done.returncode != 0:
+            self.dest.unlink(missing_ok=True)
+            reason = _last_line(done.stderr) or f"exit code {done.returncode}"
+            raise GifError(f"ffmpeg could not write the GIF: {reason}")
+
+    def abort(self) -> None:
+        """Kill and reap ffmpeg, end the feeding thread; nothing is written. Safe at any
+        point after ``start``, and more than once."""
+        if self._proc is None:
+            return
+        self._proc.kill()  # the feeding thread's blocked write then fails at once
+        if self._thread is not None and self._thread.ident is not None:  # started
+            self._stop_feeding(drop=True)
+        self._close_pipe()
+        self._proc.wait()
+
+    def _collect_command(self) -> list[str]:
+        """ffmpeg: NUT on stdin -> palette.png (statistics) and frames.mov (the frames)."""
+        from scenes.render import ffmpeg_executable
+
+        chain = ["format=yuv444p"]  # the old intermediate's colours: see the module docstring
+        if self.width:
+            chain.append(f"scale={self.width}:-2:flags=lanczos")
+        # Each drawn frame is converted once, to the old graph's bgra. The palette's
+        # statistics take each drawn frame once: with stats_mode=diff a repeat adds nothing.
+        # The frames file takes them repeated to the GIF's rate, converted to qtrle's rgb24
+        # before the fps filter: its repeats are then references to one image. Converted
+        # after it, each repeat would be an image of its own, and ffmpeg queues all the
+        # repeats of a frame at once (conv-stride's last hold, 30 frames: 250 MB at 1080p).
+        chain += ["format=bgra", "split[a][b]"]
+        graph = ",".join(chain) + f";[a]{PALETTE_FILTER}[p];[b]format=rgb24,fps={self.fps}[v]"
+        cmd = [ffmpeg_executable(), "-v", "error", "-y", "-f", "nut", "-i", "pipe:0"]
+        cmd += ["-filter_complex", graph, "-map", "[p]", str(self.palette)]
+        cmd += ["-map", "[v]", "-c:v", "qtrle", str(self.frames_file)]
+        return cmd
+
+    def _feed(self) -> None:
+        """The feeding thread. After a failure it still takes frames off the queue (and
+        drops them) until the end marker, so that the scene never waits on a queue nobody
+        empties; the failure is raised by ``add_frame`` at the next frame, or by
+        ``finish``. (The failure may also come after the end marker, when the stream's
+        end is written to an ffmpeg killed by ``abort``.)"""
+        try:
+            self._mux_frames()
+        except Exception as err:  # BrokenPipeError when ffmpeg exited; raised elsewhere
+            self._feed_error = err
+            while not self._end_taken:  # a second wait for it would never end
+                self._take()
+
+    def _take(self) -> av.VideoFrame | None:
+        """The next queued frame, or None: the end, after which nothing is queued."""
+        video = self._queue.get()
+        if video is None:
+            self._end_taken = True
+        return video
+
+    def _mux_frames(self) -> None:
+        assert self._proc is not None and self._proc.stdin is not None
+        # FFmpeg writes to the pipe's descriptor itself, with the GIL released (PyAV's
+        # mux). Through a Python file object every 32 KB written would need the GIL,
+        # which the drawing thread holds.
+        container = av.open(f"pipe:{self._proc.stdin.fileno()}", mode="w", format="nut")
+        try:
+            stream = container.add_stream("rawvideo", rate=self.fps)
+            stream.width, stream.height = self.size
+            stream.pix_fmt = "rgba"
+            last = None
+            while (video := self._take()) is not None:
+                container.mux(stream.encode(video))
+                last = video
+            if last is not None and last.pts is not None and last.duration > 1:
+                # ffmpeg's fps filter ends the clip where the last frame starts, so a
+                # held last frame is sent again at the last GIF frame it is shown in.
+                last.pts, last.duration = last.pts + last.duration - 1, 1
+                container.mux(stream.encode(last))
+            container.mux(stream.encode(None))
+        finally:
+            container.close()
+
+    def _stop_feeding(self, *, drop: bool = False) -> subprocess.Popen[bytes]:
+        """Tell the feeding thread that no frame follows and wait for it to end; with
+        ``drop``, frames still queued are dropped, not sent."""
+        assert self._proc is not None and self._thread is not None
+        while self._thread.is_alive():
+            if drop:
+                with contextlib.suppress(queue.Empty):
+                    while True:
+                        self._queue.get_nowait()
+            try:
+                self._queue.put(None, timeout=0.1)
+                break
+            except queue.Full:
+                continue
+        self._thread.join()
+        return self._proc
+
+    def _close_pipe(self) -> None:
+        assert self._proc is not None and self._proc.stdin is not None
+        # End of input: ffmpeg finishes its files. OSError: ffmpeg is gone already, and its
+        # exit code says why.
+        with contextlib.suppress(OSError):
+            self._proc.stdin.close()
+
+    def _failure(self, what: str) -> str:
+        """``what``, with ffmpeg's last message or the feeding thread's error."""
+        try:
+            detail = _last_line(self.log.read_bytes())
+        except OSError:
+            detail = ""
+        if not detail and self._feed_error is not None:
+            detail = f"{type(self._feed_error).__name__}: {self._feed_error}"
+        return f"{what}: {detail}"[:300] if detail else what
+
+
+def _last_line(stderr: bytes) -> str:
+    lines = [line.strip() for line in stderr.decode(errors="replace").splitlines()]
+    lines = [line for line in lines if line]
+    return lines[-1][:200] if lines else ""
