@@ -1,9 +1,11 @@
 """Render-time benchmark: every registered scene against an empty-scene floor.
 
-Each render runs in a fresh process (imports included, as a user pays them), three times;
-the median wall time is reported with the peak memory of that process. The floor is an
-empty Manim scene of the same duration and quality, rendered the same way in the same
-run, so ratios rather than the noisy machine's absolute seconds are the figures to quote.
+Each render runs in a fresh process (imports included, as a user pays them), three times,
+taking turns with the renders it is compared with (the floor, the GIF), so that the noisy
+machine's slow spells fall on all alike; the median wall time is reported with the peak
+memory. The floor is an empty Manim scene of the same duration and quality, rendered the
+same way in the same run, so ratios rather than the noisy machine's absolute seconds are
+the figures to quote.
 
     python bench/run.py                 # every scene, low quality
     python bench/run.py conv-stride     # some scenes
@@ -55,9 +57,21 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, flo
 
 
 def median_of(cmd: list[str], runs: int) -> Timing:
-    results = sorted(timed(cmd) for _ in range(runs))
-    wall, peak = results[len(results) // 2]
-    return Timing(wall, max(p for _, p in results))
+    return in_turns({"only": cmd}, runs)["only"]
+
+
+def in_turns(cmds: dict[str, list[str]], runs: int) -> dict[str, Timing]:
+    """Each command ``runs`` times, taking turns, so that the machine's slow spells fall
+    on all of them alike; the median wall time of each, and its highest peak memory."""
+    results: dict[str, list[tuple[float, float]]] = {key: [] for key in cmds}
+    for _ in range(runs):
+        for key, cmd in cmds.items():
+            results[key].append(timed(cmd))
+    timings = {}
+    for key, runs_of_key in results.items():
+        ordered = sorted(runs_of_key)
+        timings[key] = Timing(ordered[len(ordered) // 2][0], max(p for _, p in ordered))
+    return timings
 
 
 def probe(path: Path) -> tuple[float, int]:
@@ -80,11 +94,16 @@ def floor_cmd(duration: float, quality: str) -> list[str]:
 
 def bench_scene(name: str, tmp: Path, runs: int) -> dict[str, object]:
     mp4 = tmp / f"{name}.mp4"
-    scene = median_of(render_cmd(name, mp4), runs)
+    timed(render_cmd(name, mp4))  # not counted: gives the duration, warms the caches
     duration, frames = probe(mp4)
-    floor = median_of(floor_cmd(duration, "low"), runs)
     gif = tmp / f"{name}.gif"
-    gif_time = median_of(render_cmd(name, gif, "low", "--format", "gif"), 1)
+    cmds = {
+        "scene": render_cmd(name, mp4),
+        "floor": floor_cmd(duration, "low"),
+        "gif": render_cmd(name, gif, "low", "--format", "gif"),
+    }
+    timings = in_turns(cmds, runs)
+    scene, floor, gif_time = timings["scene"], timings["floor"], timings["gif"]
     return {
         "scene": name,
         "duration": duration,
@@ -101,10 +120,9 @@ def bench_scene(name: str, tmp: Path, runs: int) -> dict[str, object]:
 
 def bench_defaults(tmp: Path, runs: int) -> tuple[float, float]:
     """conv-stride with our settings against Manim's default settings (caching on, ...)."""
-    ours = median_of(render_cmd("conv-stride", tmp / "ours.mp4"), runs).seconds
     cmd = [sys.executable, str(HELPERS), "manim-defaults", "conv-stride", str(tmp / "def.mp4")]
-    defaults = median_of(cmd, runs).seconds
-    return ours, defaults
+    timings = in_turns({"ours": render_cmd("conv-stride", tmp / "ours.mp4"), "defaults": cmd}, runs)
+    return timings["ours"].seconds, timings["defaults"].seconds
 
 
 def bench_cold(tmp: Path, runs: int) -> float:
