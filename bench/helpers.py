@@ -7,10 +7,10 @@ helpers.py pyav-encode FRAMES            PyAV encoding that many static 1080p fr
 
 from __future__ import annotations
 
+import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -33,26 +33,33 @@ def floor(seconds: float, quality: str) -> None:
 
 
 def manim_defaults(name: str, out: str) -> None:
+    """The scene as plain Manim renders it: its default settings (caching on, one encoder
+    in flight, the default x264 preset, a video segment per play), its renderer and redraw
+    rule, its FadeIn/FadeOut. Only the drawing code and the (cached) trace are ours."""
+    from manim import FadeIn, FadeOut, tempconfig
     from manim.renderer.cairo_renderer import CairoRenderer
 
-    from scenes import render
-    from scenes.base import TraceScene
     from scenes.registry import get
+    from scenes.theme import DARK
     from scenes.trace_cache import verified_trace
+    from scenes.widgets import fade
 
-    # Only quiet logging: everything else as Manim ships it (caching on, one encoder in
-    # flight, the default x264 preset, and Manim's own rule for what each frame redraws).
-    render.MANIM_SETTINGS = {"verbosity": "ERROR", "progress_bar": "none"}
-    TraceScene.precise_redraw = False
-    stock_init = TraceScene.__init__
-
-    def with_stock_renderer(self: TraceScene, *args: Any, **kwargs: Any) -> None:
-        stock_init(self, *args, renderer=CairoRenderer(), **kwargs)
-
-    TraceScene.__init__ = with_stock_renderer  # type: ignore[method-assign]
+    fade._fade = lambda mobs, appear, kw: (FadeIn if appear else FadeOut)(*mobs, **kw)
     entry = get(name)
-    trace = verified_trace(entry, {})  # the same (cached) trace as explain's own render
-    render.render_trace(entry, trace, Path(out), render.RenderOptions())
+    trace = verified_trace(entry, {})
+    with tempfile.TemporaryDirectory() as media:  # fresh: no cached segments to reuse
+        settings = {
+            "media_dir": media,
+            "quality": "low_quality",
+            "output_file": "scene",
+            "verbosity": "ERROR",
+            "progress_bar": "none",
+        }
+        with tempconfig(settings):
+            scene = entry.scene_class()(trace=trace, theme=DARK, renderer=CairoRenderer())
+            scene.precise_redraw = False
+            scene.render()
+        shutil.copy(scene.renderer.file_writer.movie_file_path, out)
 
 
 def pyav_encode(frames: int) -> None:

@@ -222,9 +222,9 @@ def manim_config(media_dir: Path, options: RenderOptions) -> dict[str, Any]:
         save_last_frame=last_frame_only,
         transparent=options.transparent,
     )
-    if options.fmt == "gif":
-        # No video at all: the GIF is made from the frames as they are drawn
-        # (scenes/gif.py), so Manim writes no file, not even subtitles.
+    if options.fmt in ("gif", "mp4"):
+        # No video from Manim: the GIF or MP4 is made from the frames as they are drawn
+        # (scenes/gif.py, scenes/video.py), so Manim writes no file, not even subtitles.
         settings.update(format="none")
     if stills(options):
         settings.update(LOSSLESS_INTERMEDIATE)
@@ -327,6 +327,8 @@ def render_trace(
             _render_gif(scene, media / "scene.gif", options)
             install_file(media / "scene.gif", out)
             return RenderResult([out])
+        if options.fmt == "mp4":
+            return _render_mp4(scene, media, out)
         scene.render()
         writer = scene.renderer.file_writer
         if options.fmt == "png" and not stills(options):
@@ -365,6 +367,32 @@ def _render_gif(scene: Any, gif: Path, options: RenderOptions) -> None:
     with writer:
         add_frame_listener(scene.renderer, writer.add_frame)
         scene.render()
+
+
+def _render_mp4(scene: Any, media: Path, out: Path) -> RenderResult:
+    """Render ``scene`` as one H.264 stream encoded while it draws, with its subtitles."""
+    from manim import config
+
+    from scenes.gif import add_frame_listener
+    from scenes.video import Mp4Writer, write_subtitles
+
+    movie = media / "scene.mp4"
+    options = {"crf": "23", **MANIM_SETTINGS["video_encoder_options"]}  # Manim's, ours over
+    writer = Mp4Writer(
+        movie,
+        size=(config.pixel_width, config.pixel_height),
+        frame_rate=config.frame_rate,
+        options=options,
+    )
+    with writer:
+        add_frame_listener(scene.renderer, writer.add_frame)
+        scene.render()
+    install_file(movie, out)
+    if write_subtitles(scene.renderer.file_writer, movie.with_suffix(".srt")):
+        srt_out = out.with_suffix(".srt")
+        install_file(movie.with_suffix(".srt"), srt_out)
+        return RenderResult([out], srt_out)
+    return RenderResult([out])
 
 
 def _duration(video: Path) -> tuple[float, int]:

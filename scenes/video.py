@@ -1,0 +1,159 @@
+"""One H.264 stream for the whole scene, encoded on a thread while the scene draws.
+
+Manim writes one video segment per ``play`` (32 for conv-stride), each with an encoder of
+its own that is opened, flushed and joined, and concatenates the segments at the end:
+about 0.7 s of a 3.3 s render, where an empty scene has one segment. ``Mp4Writer`` takes
+the frames from the renderer (``LayeredRenderer.frame_listeners``, or a wrapped
+``add_frame`` on 3-D scenes' renderer: ``scenes.gif.add_frame_listener``) and feeds one
+encoder with Manim's own codec settings; a frame held by a ``wait`` is converted to YUV
+once and encoded as often as it is shown. The subtitles Manim would write next to its
+video are written from the same subcaptions (``write_subtitles``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+from fractions import Fraction
+from pathlib import Path
+from types import TracebackType
+from typing import Any, cast
+
+import av
+import numpy as np
+from av.video.stream import VideoStream
+
+# Drawn frames waiting for the encoder: the scene goes on drawing while it works, and a
+# few frames (8 MB each at 1080p) bound the memory.
+QUEUED_FRAMES = 4
+
+
+class VideoError(RuntimeError):
+    """The video could not be encoded; the message is one line."""
+
+
+class Mp4Writer:
+    """Frames in (``add_frame``), ``dest`` out. As a context manager around
+    ``scene.render()``: leaving it normally finishes the file; leaving it by an exception
+    stops the encoder and removes the partial file."""
+
+    def __init__(
+        self,
+        dest: Path,
+        *,
+        size: tuple[int, int],
+        frame_rate: float,
+        codec: str = "libx264",
+        pixel_format: str = "yuv420p",
+        options: dict[str, str] | None = None,
+    ) -> None:
+        self.dest = dest
+        self.size = size  # (width, height)
+        self.frame_rate = Fraction(frame_rate).limit_denominator(1001)
+        self.codec, self.pixel_format = codec, pixel_format
+        self.options = dict(options or {})
+        self.frames = 0  # frames encoded, repeats included
+        self._queue: queue.Queue[tuple[np.ndarray, int] | None] = queue.Queue(QUEUED_FRAMES)
+        self._stop = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._encode, name="mp4-frames", daemon=True)
+
+    def __enter__(self) -> Mp4Writer:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is not None:
+            self.abort()
+            return
+        try:
+            self.finish()
+        except BaseException:
+            self.abort()
+            raise
+
+    def add_frame(self, frame: np.ndarray, num_frames: int = 1) -> None:
+        """A frame listener: ``frame`` (H, W, 4) uint8 RGBA, shown ``num_frames`` times.
+        Manim hands each frame over as a fresh copy, so it is queued as it is."""
+        width, height = self.size
+        if frame.shape != (height, width, 4) or frame.dtype != np.uint8:
+            raise VideoError(
+                f"a frame of shape {frame.shape} {frame.dtype}, expected "
+                f"({height}, {width}, 4) uint8"
+            )
+        while not self._stop.is_set():
+            try:
+                self._queue.put((frame, num_frames), timeout=0.1)
+                return
+            except queue.Full:
+                continue
+        raise VideoError(f"the encoder stopped: {self._error}")
+
+    def finish(self) -> None:
+        """Flush the encoder and close the file."""
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            self.dest.unlink(missing_ok=True)
+            raise VideoError(f"could not encode the video: {self._error}"[:300])
+        if self.frames == 0:
+            self.dest.unlink(missing_ok=True)
+            raise VideoError("the scene drew no frames")
+
+    def abort(self) -> None:
+        """Stop the encoder, drop queued frames, remove the partial file; safe to repeat."""
+        self._stop.set()
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self._queue.get_nowait()
+        if self._thread.is_alive():
+            self._thread.join()
+        self.dest.unlink(missing_ok=True)
+
+    def _encode(self) -> None:
+        try:
+            with av.open(str(self.dest), mode="w") as container:
+                stream = cast(
+                    VideoStream,
+                    container.add_stream(self.codec, rate=self.frame_rate, options=self.options),
+                )
+                stream.width, stream.height = self.size
+                stream.pix_fmt = self.pixel_format
+                time_base = 1 / self.frame_rate
+                while not self._stop.is_set():
+                    try:
+                        item = self._queue.get(timeout=0.1)
+                    except queue.Empty:
+                        continue
+                    if item is None:
+                        break
+                    pixels, repeat = item
+                    frame = av.VideoFrame.from_ndarray(pixels, format="rgba")
+                    frame = frame.reformat(format=self.pixel_format)  # once per held frame
+                    for _ in range(repeat):
+                        frame.pts, frame.time_base = self.frames, time_base
+                        self.frames += 1
+                        container.mux(stream.encode(frame))
+                if not self._stop.is_set():
+                    container.mux(stream.encode(None))
+        except BaseException as err:  # raised to the drawing thread by add_frame/finish
+            self._error = err
+            self._stop.set()
+
+
+def write_subtitles(file_writer: Any, dest: Path) -> bool:
+    """The scene's subcaptions as SubRip, as Manim writes them next to its video;
+    False if the scene had none."""
+    import srt
+
+    subtitles = list(getattr(file_writer, "subcaptions", []))
+    if not subtitles:
+        return False
+    dest.write_text(srt.compose(subtitles), encoding="utf-8")
+    return True

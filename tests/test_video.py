@@ -1,0 +1,98 @@
+"""The MP4 made from drawn frames: every frame and repeat in one stream, nothing left
+behind when the render fails, subtitles as Manim writes them."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+import pytest
+
+from scenes.video import Mp4Writer, VideoError, write_subtitles
+
+SIZE = (64, 48)  # (width, height)
+
+
+def frame(value: int) -> np.ndarray:
+    pixels = np.zeros((SIZE[1], SIZE[0], 4), np.uint8)  # (H, W, RGBA)
+    pixels[..., 3] = 255
+    pixels[:, : value % SIZE[0], 0] = 255  # a red bar as long as the value
+    return pixels
+
+
+def decoded(path: Path) -> tuple[list[np.ndarray], float]:
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        frames = [f.to_ndarray(format="rgb24") for f in container.decode(stream)]
+        return frames, float(stream.average_rate or 0)
+
+
+def test_every_frame_is_encoded_as_often_as_it_is_shown(tmp_path: Path) -> None:
+    out = tmp_path / "v.mp4"
+    shown = [(frame(8), 1), (frame(40), 5), (frame(20), 2)]
+    with Mp4Writer(out, size=SIZE, frame_rate=15, options={"preset": "veryfast"}) as writer:
+        for pixels, repeat in shown:
+            writer.add_frame(pixels, repeat)
+    frames, rate = decoded(out)
+    assert rate == 15 and len(frames) == writer.frames == 8
+    bars = [int((f[SIZE[1] // 2, :, 0] > 128).sum()) for f in frames]
+    expected = [8] + [40] * 5 + [20] * 2
+    assert all(abs(b - e) <= 2 for b, e in zip(bars, expected)), bars  # lossy, but the bars
+
+
+def test_a_failed_render_leaves_no_file_and_no_thread(tmp_path: Path) -> None:
+    out = tmp_path / "v.mp4"
+    before = threading.active_count()
+    with (
+        pytest.raises(RuntimeError, match="scene broke"),
+        Mp4Writer(out, size=SIZE, frame_rate=15) as writer,
+    ):
+        writer.add_frame(frame(3), 30)
+        raise RuntimeError("scene broke")
+    assert not out.exists()
+    assert threading.active_count() == before
+
+
+def test_frames_of_another_size_and_encoder_failures_are_one_line_errors(
+    tmp_path: Path,
+) -> None:
+    with (
+        pytest.raises(VideoError, match=r"expected \(48, 64, 4\) uint8"),
+        Mp4Writer(tmp_path / "a.mp4", size=SIZE, frame_rate=15) as writer,
+    ):
+        writer.add_frame(np.zeros((10, 10, 4), np.uint8))
+    with (
+        pytest.raises(VideoError, match="could not encode"),
+        Mp4Writer(tmp_path / "b.mp4", size=SIZE, frame_rate=15, codec="no-such-codec") as w,
+    ):
+        w.add_frame(frame(1))
+    assert not (tmp_path / "a.mp4").exists() and not (tmp_path / "b.mp4").exists()
+
+
+def test_no_frames_is_an_error(tmp_path: Path) -> None:
+    with (
+        pytest.raises(VideoError, match="no frames"),
+        Mp4Writer(tmp_path / "v.mp4", size=SIZE, frame_rate=15),
+    ):
+        pass
+    assert not (tmp_path / "v.mp4").exists()
+
+
+def test_subtitles_are_written_only_when_there_are_some(tmp_path: Path) -> None:
+    import datetime
+
+    import srt
+
+    class Writer:
+        subcaptions: list[Any] = []
+
+    assert not write_subtitles(Writer(), tmp_path / "none.srt")
+    assert not (tmp_path / "none.srt").exists()
+    Writer.subcaptions = [
+        srt.Subtitle(1, datetime.timedelta(seconds=0.5), datetime.timedelta(seconds=2), "一个")
+    ]
+    assert write_subtitles(Writer(), tmp_path / "one.srt")
+    assert "00:00:00,500 --> 00:00:02,000\n一个" in (tmp_path / "one.srt").read_text("utf-8")
