@@ -17,19 +17,22 @@ sys.path.insert(0, str(ROOT))
 
 
 def floor(seconds: float, quality: str) -> None:
+    """An empty scene, encoded by Manim's own writer with explain's encoder settings (so
+    the floor pays for encoding every frame, as a render does)."""
     from manim import Scene, tempconfig
 
-    from scenes.render import RenderOptions, manim_config
+    from scenes.render import MANIM_SETTINGS, QUALITIES
 
     class Empty(Scene):
         def construct(self) -> None:
             self.wait(seconds)
 
-    with (
-        tempfile.TemporaryDirectory() as media,
-        tempconfig(manim_config(Path(media), RenderOptions(quality=quality))),
-    ):
-        Empty().render()
+    with tempfile.TemporaryDirectory() as media:
+        settings = dict(
+            MANIM_SETTINGS, media_dir=media, quality=QUALITIES[quality], output_file="scene"
+        )
+        with tempconfig(settings):
+            Empty().render()
 
 
 def manim_defaults(name: str, out: str) -> None:
