@@ -35,9 +35,7 @@ def render_frames(
 
     entry = get(name)
     trace = build_trace(name)
-    settings = dict(
-        MANIM_SETTINGS, media_dir=str(tmp_path), quality="low_quality", format="none"
-    )
+    settings = dict(MANIM_SETTINGS, media_dir=str(tmp_path), quality="low_quality", format="none")
     manim_fades = patch.object(
         fade, "_fade", lambda mobs, appear, kw: (FadeIn if appear else FadeOut)(*mobs, **kw)
     )
