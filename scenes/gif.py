@@ -30,22 +30,19 @@ import contextlib
 import queue
 import subprocess
 import threading
-from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
-from types import TracebackType
-from typing import Any
 
 import av
 import numpy as np
+
+from scenes.frame_sink import FrameSink
 
 PALETTE_FILTER = "palettegen=stats_mode=diff"  # counts the colours of changing pixels only
 PALETTE_USE = "paletteuse=dither=bayer:bayer_scale=5:diff_mode=rectangle"
 # Frames drawn but not yet taken by ffmpeg: enough to ride out its slower moments, few
 # enough not to matter in memory (4 x 8 MB at 1080p).
 QUEUED_FRAMES = 4
-
-FrameListener = Callable[[np.ndarray, int], None]
 
 
 class GifError(RuntimeError):
@@ -63,28 +60,7 @@ def gif_frame_index(frame: int, frame_rate: Fraction, fps: Fraction) -> int:
     return int(frame * fps / frame_rate + Fraction(1, 2))
 
 
-def add_frame_listener(renderer: Any, listener: FrameListener) -> None:
-    """Call ``listener`` with every frame ``renderer`` writes and its repeat count.
-
-    ``LayeredRenderer`` (every 2-D scene) keeps a list of listeners. Manim's own
-    ``CairoRenderer``, which 3-D scenes use, has none; its ``add_frame`` is wrapped on this
-    one instance, so that the renderer and camera stay those the scene chose.
-    """
-    listeners = getattr(renderer, "frame_listeners", None)
-    if listeners is not None:
-        listeners.append(listener)
-        return
-    add_frame = renderer.add_frame
-
-    def add_and_listen(frame: np.ndarray, num_frames: int = 1) -> None:
-        if not renderer.skip_animations:  # as CairoRenderer.add_frame, which then writes none
-            listener(frame, num_frames)
-        add_frame(frame, num_frames)
-
-    renderer.add_frame = add_and_listen
-
-
-class GifWriter:
+class GifWriter(FrameSink):
     """Frames in (``add_frame``), a looping GIF with a palette made for the clip out.
 
     Use it as a context manager around ``scene.render()``: leaving it normally writes
@@ -118,25 +94,6 @@ class GifWriter:
         self._thread: threading.Thread | None = None
         self._feed_error: Exception | None = None
         self._end_taken = False  # the feeding thread took the end marker off the queue
-
-    def __enter__(self) -> GifWriter:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc_type is not None:
-            self.abort()
-            return
-        try:
-            self.finish()
-        except BaseException:  # Ctrl-C while waiting for ffmpeg too
-            self.abort()
-            raise
 
     def start(self) -> None:
         """Start the ffmpeg that collects the frames, before the first one is drawn, and

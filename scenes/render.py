@@ -354,7 +354,8 @@ def _render_gif(scene: Any, gif: Path, options: RenderOptions) -> None:
     """Render ``scene`` into ``gif``, its frames streamed to ffmpeg as they are drawn."""
     from manim import config
 
-    from scenes.gif import GifWriter, add_frame_listener
+    from scenes.frame_sink import render_into
+    from scenes.gif import GifWriter
 
     writer = GifWriter(
         gif,
@@ -364,16 +365,14 @@ def _render_gif(scene: Any, gif: Path, options: RenderOptions) -> None:
         fps=options.fps or min(GIF_FPS, int(config.frame_rate)),
         width=options.width,
     )
-    with writer:
-        add_frame_listener(scene.renderer, writer.add_frame)
-        scene.render()
+    render_into(scene, writer)
 
 
 def _render_mp4(scene: Any, media: Path, out: Path) -> RenderResult:
     """Render ``scene`` as one H.264 stream encoded while it draws, with its subtitles."""
     from manim import config
 
-    from scenes.gif import add_frame_listener
+    from scenes.frame_sink import render_into
     from scenes.video import Mp4Writer, write_subtitles
 
     movie = media / "scene.mp4"
@@ -384,9 +383,7 @@ def _render_mp4(scene: Any, media: Path, out: Path) -> RenderResult:
         frame_rate=config.frame_rate,
         options=options,
     )
-    with writer:
-        add_frame_listener(scene.renderer, writer.add_frame)
-        scene.render()
+    render_into(scene, writer)
     install_file(movie, out)
     if write_subtitles(scene.renderer.file_writer, movie.with_suffix(".srt")):
         srt_out = out.with_suffix(".srt")

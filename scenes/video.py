@@ -4,7 +4,7 @@ Manim writes one video segment per ``play`` (32 for conv-stride), each with an e
 its own that is opened, flushed and joined, and concatenates the segments at the end:
 about 0.7 s of a 3.3 s render, where an empty scene has one segment. ``Mp4Writer`` takes
 the frames from the renderer (``LayeredRenderer.frame_listeners``, or a wrapped
-``add_frame`` on 3-D scenes' renderer: ``scenes.gif.add_frame_listener``) and feeds one
+``add_frame`` on 3-D scenes' renderer: ``scenes.frame_sink.add_frame_listener``) and feeds one
 encoder with Manim's own codec settings; a frame held by a ``wait`` is converted to YUV
 once and encoded as often as it is shown. The subtitles Manim would write next to its
 video are written from the same subcaptions (``write_subtitles``).
@@ -17,12 +17,13 @@ import queue
 import threading
 from fractions import Fraction
 from pathlib import Path
-from types import TracebackType
 from typing import Any, cast
 
 import av
 import numpy as np
 from av.video.stream import VideoStream
+
+from scenes.frame_sink import FrameSink
 
 # Drawn frames waiting for the encoder: the scene goes on drawing while it works, and a
 # few frames (8 MB each at 1080p) bound the memory.
@@ -33,7 +34,7 @@ class VideoError(RuntimeError):
     """The video could not be encoded; the message is one line."""
 
 
-class Mp4Writer:
+class Mp4Writer(FrameSink):
     """Frames in (``add_frame``), ``dest`` out. As a context manager around
     ``scene.render()``: leaving it normally finishes the file; leaving it by an exception
     stops the encoder and removes the partial file."""
@@ -59,24 +60,9 @@ class Mp4Writer:
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._encode, name="mp4-frames", daemon=True)
 
-    def __enter__(self) -> Mp4Writer:
+    def start(self) -> None:
+        """The encoding thread: the scene goes on drawing while it encodes."""
         self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc_type is not None:
-            self.abort()
-            return
-        try:
-            self.finish()
-        except BaseException:
-            self.abort()
-            raise
 
     def add_frame(self, frame: np.ndarray, num_frames: int = 1) -> None:
         """A frame listener: ``frame`` (H, W, 4) uint8 RGBA, shown ``num_frames`` times.

@@ -1,0 +1,83 @@
+"""Writers fed with the frames a scene draws (the MP4 and GIF encoders), and the hook
+that hands the frames to them."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Self
+
+import numpy as np
+
+FrameListener = Callable[[np.ndarray, int], None]
+
+
+class FrameSink(ABC):
+    """Frames in (``add_frame``), a file out. As a context manager around
+    ``scene.render()``: ``start`` on entry; leaving normally runs ``finish``; leaving by
+    an exception, or a failure (Ctrl-C too) while finishing, runs ``abort``, which writes
+    nothing and leaves no thread or process behind."""
+
+    @abstractmethod
+    def start(self) -> None:
+        """Get ready for the first frame (threads, processes)."""
+
+    @abstractmethod
+    def add_frame(self, frame: np.ndarray, num_frames: int = 1) -> None:
+        """``frame`` (H, W, 4) uint8 RGBA, shown ``num_frames`` times."""
+
+    @abstractmethod
+    def finish(self) -> None:
+        """Write the file from the frames received."""
+
+    @abstractmethod
+    def abort(self) -> None:
+        """Stop, write nothing; safe at any point after ``start``, and more than once."""
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is not None:
+            self.abort()
+            return
+        try:
+            self.finish()
+        except BaseException:
+            self.abort()
+            raise
+
+
+def render_into(scene: Any, sink: FrameSink) -> None:
+    """Render ``scene`` with every frame it draws going to ``sink``."""
+    with sink:
+        add_frame_listener(scene.renderer, sink.add_frame)
+        scene.render()
+
+
+def add_frame_listener(renderer: Any, listener: FrameListener) -> None:
+    """Call ``listener`` with every frame ``renderer`` writes and its repeat count.
+
+    ``LayeredRenderer`` (every 2-D scene) keeps a list of listeners. Manim's own
+    ``CairoRenderer``, which 3-D scenes use, has none; its ``add_frame`` is wrapped on this
+    one instance, so that the renderer and camera stay those the scene chose.
+    """
+    listeners = getattr(renderer, "frame_listeners", None)
+    if listeners is not None:
+        listeners.append(listener)
+        return
+    add_frame = renderer.add_frame
+
+    def add_and_listen(frame: np.ndarray, num_frames: int = 1) -> None:
+        if not renderer.skip_animations:  # as CairoRenderer.add_frame, which then writes none
+            listener(frame, num_frames)
+        add_frame(frame, num_frames)
+
+    renderer.add_frame = add_and_listen
