@@ -83,7 +83,13 @@ class Mp4Writer(FrameSink):
 
     def finish(self) -> None:
         """Flush the encoder and close the file."""
-        self._queue.put(None)
+        # A thread that failed takes nothing more: do not wait on a full queue for it.
+        while self._thread.is_alive():
+            try:
+                self._queue.put(None, timeout=0.1)
+                break
+            except queue.Full:
+                continue
         self._thread.join()
         if self._error is not None:
             self.dest.unlink(missing_ok=True)

@@ -96,3 +96,27 @@ def test_subtitles_are_written_only_when_there_are_some(tmp_path: Path) -> None:
     ]
     assert write_subtitles(Writer(), tmp_path / "one.srt")
     assert "00:00:00,500 --> 00:00:02,000\n一个" in (tmp_path / "one.srt").read_text("utf-8")
+
+
+def test_an_encoder_failing_with_frames_queued_does_not_hang_the_finish(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import scenes.video as video
+
+    started = threading.Event()
+
+    def failing(pixels: np.ndarray, format: str) -> av.VideoFrame:
+        started.wait(5)  # fail only once the queue is full
+        raise OSError("disk full")
+
+    monkeypatch.setattr(video.av.VideoFrame, "from_ndarray", failing)
+    writer = Mp4Writer(tmp_path / "v.mp4", size=SIZE, frame_rate=15)
+    writer.start()
+    for n in range(video.QUEUED_FRAMES + 1):
+        writer.add_frame(frame(n))
+    started.set()
+    done = threading.Thread(target=lambda: pytest.raises(VideoError, writer.finish))
+    done.start()
+    done.join(10)
+    assert not done.is_alive(), "finish hung on a full queue"
+    assert not (tmp_path / "v.mp4").exists()
