@@ -79,7 +79,7 @@ class Mp4Writer(FrameSink):
                 return
             except queue.Full:
                 continue
-        raise VideoError(f"the encoder stopped: {self._error}")
+        raise VideoError(f"could not encode the video: {self._error}"[:300])
 
     def finish(self) -> None:
         """Flush the encoder and close the file."""
