@@ -8,6 +8,7 @@ from typing import Any, cast
 from manim import UP, Animation, Camera, ManimColor, Mobject, Scene, Text, ThreeDScene, config
 
 from mlcore.trace import Trace
+from scenes.camera import SceneCamera
 from scenes.i18n import tr
 from scenes.redraw import split_moving_static
 from scenes.static_layers import LayeredRenderer
@@ -31,9 +32,10 @@ class TraceScene(Scene):
         self.lang = lang
         self.texts = TextFactory(theme)
         if "renderer" not in kwargs and not isinstance(self, ThreeDScene):
-            # Reuses earlier static backgrounds (scenes/static_layers.py); same pixels.
+            # Reuses earlier static backgrounds (scenes/static_layers.py) and draws
+            # images faster (scenes/camera.py); same pixels.
             kwargs["renderer"] = LayeredRenderer(
-                skip_animations=kwargs.get("skip_animations", False)
+                camera_class=SceneCamera, skip_animations=kwargs.get("skip_animations", False)
             )
         super().__init__(**kwargs)
         self.caption = Caption(self, self.texts, theme.text)

@@ -1,6 +1,7 @@
 """Drawing less draws the same pixels: every frame of a scene, rendered with
-scenes/redraw.py, scenes/static_layers.py and scenes/widgets/fade.py, equals the frame
-plain Manim draws (its own redraw rule and renderer, its FadeIn and FadeOut)."""
+scenes/redraw.py, scenes/static_layers.py, scenes/camera.py and scenes/widgets/fade.py,
+equals the frame plain Manim draws (its own redraw rule, renderer and camera, its FadeIn
+and FadeOut)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,9 @@ from tests.conftest import build_trace
 # Scenes that exercise what the shortcuts must get right: sliding windows with numbers
 # filling in (conv-stride), z-indexed rings over a grid (maxpool), a graph whose edges and
 # labels overlap (backprop), curves and a moving dot (gradient-descent), many transforms of
-# text (rnn-unroll). Each renders twice at low quality.
-CHECKED = ["conv-stride", "maxpool", "backprop", "gradient-descent", "rnn-unroll"]
+# text (rnn-unroll), 61 images fading in, shifted (cnn-shapes; scenes/camera.py draws
+# them). Each renders twice at low quality.
+CHECKED = ["conv-stride", "maxpool", "backprop", "gradient-descent", "rnn-unroll", "cnn-shapes"]
 
 
 def render_frames(

@@ -1,0 +1,74 @@
+"""SceneCamera draws images as Manim's Camera does, pixel for pixel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from scenes.widgets.heatmap import HeatMap
+
+
+def draw(camera_class: type, make: Callable[[], list]) -> np.ndarray:
+    """The frame a camera draws for the mobjects ``make`` builds, over a non-uniform
+    background (so that an image's surroundings would show any change)."""
+    from manim import Circle, Square, tempconfig
+
+    with tempconfig({"quality": "low_quality"}):
+        camera = camera_class()
+        camera.background_color = "#202428"
+        camera.reset()
+        under = [
+            Square(3).set_fill("#aa3344", 0.6),
+            Circle(2).shift((3, 1, 0)).set_fill("#2266aa", 0.5),
+        ]
+        camera.capture_mobjects([*under, *make()])
+        return camera.pixel_array.copy()
+
+
+def heat(shape: tuple[int, int], height: float, seed: int) -> HeatMap:
+    values = np.random.default_rng(seed).normal(size=shape)  # (H, W)
+    return HeatMap(values, height)
+
+
+CASES: dict[str, Callable[[], list]] = {
+    "centred": lambda: [heat((28, 28), 2.0, 0)],
+    "small and many": lambda: [
+        heat((12, 12), 0.5, k).move_to((-6 + 0.7 * k, -3 + 0.35 * k, 0)) for k in range(16)
+    ],
+    "half off the left edge": lambda: [heat((8, 20), 1.5, 1).move_to((-7.0, 0.3, 0))],
+    "off the bottom right corner": lambda: [heat((5, 5), 2.0, 2).move_to((6.9, -3.8, 0))],
+    "entirely off the frame": lambda: [heat((5, 5), 1.0, 3).move_to((20, 0, 0))],
+    "half transparent": lambda: [heat((10, 6), 3.0, 4).set_opacity(0.45)],
+    "rotated": lambda: [heat((9, 9), 2.5, 5).rotate(0.4)],
+    "under half a pixel thin": lambda: [heat((1, 40), 0.005, 6)],
+    "two pixels thin": lambda: [heat((1, 40), 0.035, 6)],
+    "stretched strip": lambda: [heat((320, 1), 4.0, 7).stretch_to_fit_width(0.22)],
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_images_are_drawn_as_manim_draws_them(case: str) -> None:
+    from manim import Camera
+
+    from scenes.camera import SceneCamera
+
+    expected = draw(Camera, CASES[case])
+    got = draw(SceneCamera, CASES[case])
+    assert np.array_equal(got, expected), (
+        f"{case}: {np.sum(np.any(got != expected, axis=-1))} pixels differ"
+    )
+
+
+def test_the_cases_draw_something_visible() -> None:
+    """Guard against a case that passes because neither camera drew the image."""
+    from manim import Camera
+
+    background = draw(Camera, lambda: [])
+    for case, make in CASES.items():
+        drawn = draw(Camera, make)
+        if case in ("entirely off the frame", "under half a pixel thin"):
+            assert np.array_equal(drawn, background)
+        else:
+            assert not np.array_equal(drawn, background), case
