@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, cast
 
+import numpy as np
 from manim import UP, Animation, Camera, ManimColor, Mobject, Scene, Text, ThreeDScene, config
 
 from mlcore.trace import Trace
@@ -31,6 +32,8 @@ class TraceScene(Scene):
         self.theme = theme
         self.lang = lang
         self.texts = TextFactory(theme)
+        self.without_updaters = False  # known for the current play only
+        self.static_boxes: np.ndarray | None = None  # (N, 4) of the current play's static
         if "renderer" not in kwargs and not isinstance(self, ThreeDScene):
             # Reuses earlier static backgrounds (scenes/static_layers.py) and draws
             # images faster (scenes/camera.py); same pixels.
@@ -68,7 +71,24 @@ class TraceScene(Scene):
     ) -> tuple[list[Mobject], list[Mobject]]:
         # Redraw only what an animation can reach (scenes/redraw.py); same pixels.
         split = split_moving_static(self, list(animations)) if self.precise_redraw else None
-        return split if split is not None else super().get_moving_and_static_mobjects(animations)
+        # A split is only made when no mobject in the scene has an updater.
+        self.without_updaters = split is not None
+        # Where the static mobjects are, for the renderer's background (static_layers.py).
+        self.static_boxes = split.static_boxes if split is not None else None
+        if split is None:
+            return super().get_moving_and_static_mobjects(animations)
+        return split.moving, split.static
+
+    def compile_animation_data(self, *animations: Any, **play_kwargs: Any) -> Any:
+        self.without_updaters = False  # not known until the play begins
+        return super().compile_animation_data(*animations, **play_kwargs)
+
+    def update_mobjects(self, dt: float) -> None:
+        # Manim calls every mobject's update on every frame, recursing through its
+        # family; with no updater anywhere (checked when this play began) each call
+        # does nothing.
+        if not self.without_updaters:
+            super().update_mobjects(dt)
 
     def tear_down(self) -> None:
         self.caption.flush()

@@ -19,6 +19,7 @@ Manim's rule.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
@@ -28,7 +29,6 @@ from manim.animation.creation import DrawBorderThenFill, ShowPartial
 from manim.animation.movement import MoveAlongPath
 from manim.animation.transform import Transform
 from manim.camera.three_d_camera import ThreeDCamera
-from manim.utils.family import extract_mobject_family_members
 from manim.utils.paths import straight_path
 
 from scenes.widgets.fade import OpacityFade
@@ -45,22 +45,29 @@ MITER_REACH = 5.0
 SAFETY_PIXELS = 3.0
 
 
-def split_moving_static(
-    scene: Scene, animations: Sequence[Animation]
-) -> tuple[list[Mobject], list[Mobject]] | None:
-    """(moving, static) mobjects with points, in drawing order; None where unsure."""
+@dataclass
+class Split:
+    moving: list[Mobject]  # redrawn on every frame, in drawing order
+    static: list[Mobject]  # painted once into the background, in drawing order
+    static_boxes: np.ndarray  # (len(static), 4) as mobject_boxes(static, SAFETY_PIXELS)
+
+
+def split_moving_static(scene: Scene, animations: Sequence[Animation]) -> Split | None:
+    """The mobjects with points, moving and static; None where unsure."""
     camera = scene.renderer.camera
     if scene.foreground_mobjects or not isinstance(camera, Camera):
         return None  # foreground mobjects always redraw; OpenGL draws otherwise
     if isinstance(camera, ThreeDCamera):
         return None  # 3-D points are projected before drawing
-    if any(m.updaters for m in scene.get_mobject_family_members()):
+    family = scene.get_mobject_family_members()
+    if any(m.updaters for m in family):
         return None
-    order = extract_mobject_family_members(
-        scene.mobjects, use_z_index=camera.use_z_index, only_those_with_points=True
-    )
+    # What extract_mobject_family_members(..., only_those_with_points=True) returns: its
+    # de-duplication keeps last occurrences and its sort is stable, so filtering after
+    # them keeps the same order.
+    order = [m for m in family if m.has_points()]
     if not order:
-        return [], []
+        return Split([], [], np.zeros((0, 4)))
     pad = SAFETY_PIXELS * camera.frame_width / camera.pixel_width
     position = {id(m): i for i, m in enumerate(order)}
     moving = np.zeros(len(order), dtype=bool)
@@ -109,7 +116,7 @@ def split_moving_static(
             new_index, new_boxes = added, boxes[added]
     moving_list = [m for m, flag in zip(order, moving) if flag]
     static_list = [m for m, flag in zip(order, moving) if not flag]
-    return moving_list, static_list
+    return Split(moving_list, static_list, boxes[~moving])
 
 
 def _with_families(
@@ -181,11 +188,22 @@ def mobject_boxes(mobs: Sequence[Mobject], pad: float) -> np.ndarray:
     stroke = np.array(
         [
             max(
-                float(np.max(getattr(m, "stroke_width", 0.0) or 0.0)),
-                float(np.max(getattr(m, "background_stroke_width", 0.0) or 0.0)),
+                _widest(getattr(m, "stroke_width", 0.0)),
+                _widest(getattr(m, "background_stroke_width", 0.0)),
             )
             for m in mobs
         ]
     )
     grow = (stroke * STROKE_UNIT * MITER_REACH + pad)[:, None]  # (N, 1)
     return np.hstack([lo[:, :2] - grow, hi[:, :2] + grow])
+
+
+def _widest(width: Any) -> float:
+    """A stroke width, or the largest of an array of them (None: no stroke)."""
+    if width is None:
+        return 0.0
+    if isinstance(width, (int, float)):  # the usual case, and np.float64
+        return float(width)
+    if isinstance(width, np.ndarray) and width.ndim == 0:  # after a fade (fade.py copies)
+        return float(width)
+    return float(np.max(width))  # slow for scalars: microseconds, and called per mobject

@@ -80,7 +80,10 @@ class LayeredRenderer(CairoRenderer):
             self.static_image = self.get_frame()
             return self.static_image
         signatures = [signature(m) for m in mobjects]
-        boxes = mobject_boxes(mobjects, SAFETY_PIXELS * camera.frame_width / camera.pixel_width)
+        boxes = getattr(scene, "static_boxes", None)  # made by the split of this play
+        if boxes is None or len(boxes) != len(mobjects):
+            pad = SAFETY_PIXELS * camera.frame_width / camera.pixel_width
+            boxes = mobject_boxes(mobjects, pad)
         plan = self._closest(signatures, boxes)
         if plan is None:
             camera.reset()
