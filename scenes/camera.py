@@ -1,18 +1,30 @@
-"""Manim's Cairo camera, with images composited over their own rectangle only.
+"""Manim's Cairo camera, drawing the same pixels with less work.
 
-Manim draws an ImageMobject by pasting it into a transparent image the size of the frame
-and alpha-compositing that whole image over the frame: two frame-sized allocations and a
-frame-sized composite per image per frame. cnn-shapes shows 61 feature maps, and this was
-half of its render time. Outside the image's rectangle the pasted pixels are fully
-transparent, and compositing a transparent pixel leaves the frame's pixel as it is, so
-compositing the rectangle alone gives the same frame (``tests/test_camera.py`` compares
-with Manim's method).
+Paths are built once per shape. Before each fill and stroke Manim builds a VMobject's
+Cairo path from its points in Python: splitting subpaths, one call per curve. A glyph or a
+cell outline that stays put has the same points in every background and every frame it
+is redrawn in (about half of all paths drawn in the conv and RNN scenes), so its path is
+kept, in Cairo's own device coordinates, and appended again. Cairo stores paths in fixed
+point; read and written back under the identity matrix they come back exactly as stored.
+
+Images are composited over their own rectangle only. Manim draws an ImageMobject by
+pasting it into a transparent image the size of the frame and alpha-compositing that
+whole image over the frame: two frame-sized allocations and a frame-sized composite per
+image per frame. cnn-shapes shows 61 feature maps, and this was half of its render time.
+Outside the image's rectangle the pasted pixels are fully transparent, and compositing a
+transparent pixel leaves the frame's pixel as it is, so compositing the rectangle alone
+gives the same frame.
+
+``tests/test_camera.py`` and ``tests/test_redraw.py`` compare the frames with Manim's.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+import cairo
 import numpy as np
-from manim import Camera
+from manim import Camera, VMobject
 from manim.mobject.types.image_mobject import AbstractImageMobject
 from PIL import Image
 
@@ -20,8 +32,42 @@ from PIL import Image
 MIN_THICKNESS = 0.5
 
 
+# Paths kept per camera; past this many the cache starts afresh (a long scene's glyphs
+# number a few thousand; each path is a few kilobytes).
+MAX_KEPT_PATHS = 20_000
+
+
 class SceneCamera(Camera):
     """The camera of every 2-D TraceScene: Manim's, drawing the same pixels faster."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._paths: dict[tuple[Any, ...], cairo.Path] = {}
+
+    def set_cairo_context_path(self, ctx: cairo.Context, vmobject: VMobject) -> SceneCamera:
+        points = vmobject.points  # (N, 3)
+        if not len(points):
+            super().set_cairo_context_path(ctx, vmobject)  # Manim's special case
+            return self
+        # Everything Manim's path depends on: the points, the class (its curve size and
+        # point tolerance) and the scene-to-pixel matrix.
+        matrix = ctx.get_matrix()
+        scale = (matrix.xx, matrix.yx, matrix.xy, matrix.yy, matrix.x0, matrix.y0)
+        key = (type(vmobject), scale, points.tobytes())
+        path = self._paths.get(key)
+        if path is None:
+            super().set_cairo_context_path(ctx, vmobject)
+            ctx.identity_matrix()
+            path = ctx.copy_path()
+            if len(self._paths) >= MAX_KEPT_PATHS:
+                self._paths.clear()
+            self._paths[key] = path
+        else:
+            ctx.new_path()
+            ctx.identity_matrix()
+            ctx.append_path(path)
+        ctx.set_matrix(matrix)  # strokes are as wide as the scene-to-pixel matrix says
+        return self
 
     def display_image_mobject(
         self, image_mobject: AbstractImageMobject, pixel_array: np.ndarray

@@ -72,3 +72,50 @@ def test_the_cases_draw_something_visible() -> None:
             assert np.array_equal(drawn, background)
         else:
             assert not np.array_equal(drawn, background), case
+
+
+def test_kept_paths_draw_what_manim_builds_each_time() -> None:
+    """The same shapes drawn over and over (cache hits), moved (misses), faded, with
+    strokes, curves, several subpaths and open paths: every frame as Manim draws it."""
+    from manim import (
+        Arc,
+        Camera,
+        Circle,
+        Line,
+        RoundedRectangle,
+        Square,
+        Text,
+        VGroup,
+        tempconfig,
+    )
+
+    from scenes.camera import SceneCamera
+
+    def shapes() -> VGroup:
+        return VGroup(
+            Square(1.3).set_fill("#4477aa", 0.7).set_stroke("#ffcc00", 6),
+            Text("−0.50 ×", font_size=40).shift((0.2, 1.4, 0)),
+            Circle(0.7).set_stroke("#ee6677", 3).set_stroke("#000000", 9, background=True),
+            Arc(1.5, 0.2, 2.5).shift((-2, -1, 0)),
+            Line((-6, -3, 0), (5, 2.5, 0), stroke_width=2),
+            RoundedRectangle(corner_radius=0.2, width=3, height=1).shift((3, -2, 0)),
+        )
+
+    frames: dict[str, list[np.ndarray]] = {}
+    with tempconfig({"quality": "low_quality"}):
+        for camera_class in (Camera, SceneCamera):
+            camera = camera_class()
+            group = shapes()
+            drawn = []
+            for step in range(6):
+                if step == 3:
+                    group.shift((0.137, -0.061, 0))  # new points: built afresh
+                if step == 4:
+                    group.set_opacity(0.4)  # same points, another colour
+                camera.reset()
+                camera.capture_mobjects([group])
+                drawn.append(camera.pixel_array.copy())
+            frames[camera_class.__name__] = drawn
+    for n, (ours, manims) in enumerate(zip(frames["SceneCamera"], frames["Camera"])):
+        assert np.array_equal(ours, manims), f"frame {n} differs"
+    assert not np.array_equal(frames["Camera"][2], frames["Camera"][3])  # it did move
