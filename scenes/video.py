@@ -25,9 +25,13 @@ from av.video.stream import VideoStream
 
 from scenes.frame_sink import FrameSink
 
-# Drawn frames waiting for the encoder: the scene goes on drawing while it works, and a
-# few frames (8 MB each at 1080p) bound the memory.
-QUEUED_FRAMES = 4
+# Drawn frames waiting for the encoder, at most this many bytes of them (and at least a
+# few): the scene goes on drawing while it works. The encoder's load comes in bursts: a
+# held frame is drawn once and encoded as often as it is shown, while the scene has
+# already drawn the next play. Room for a second of frames at 480p15 (1.6 MB each) let
+# the drawing run ahead; at 1080p (8 MB each) it is 8 frames, a bounded 64 MB.
+QUEUED_BYTES = 64 * 2**20
+MIN_QUEUED_FRAMES = 4
 
 
 class VideoError(RuntimeError):
@@ -55,7 +59,9 @@ class Mp4Writer(FrameSink):
         self.codec, self.pixel_format = codec, pixel_format
         self.options = dict(options or {})
         self.frames = 0  # frames encoded, repeats included
-        self._queue: queue.Queue[tuple[np.ndarray, int] | None] = queue.Queue(QUEUED_FRAMES)
+        frame_bytes = size[0] * size[1] * 4
+        self.queued_frames = max(MIN_QUEUED_FRAMES, QUEUED_BYTES // frame_bytes)
+        self._queue: queue.Queue[tuple[np.ndarray, int] | None] = queue.Queue(self.queued_frames)
         self._stop = threading.Event()
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._encode, name="mp4-frames", daemon=True)

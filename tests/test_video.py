@@ -112,7 +112,7 @@ def test_an_encoder_failing_with_frames_queued_does_not_hang_the_finish(
     monkeypatch.setattr(video.av.VideoFrame, "from_ndarray", failing)
     writer = Mp4Writer(tmp_path / "v.mp4", size=SIZE, frame_rate=15)
     writer.start()
-    for n in range(video.QUEUED_FRAMES + 1):
+    for n in range(writer.queued_frames + 1):  # one taken by the encoder, the rest queued
         writer.add_frame(frame(n))
     started.set()
     done = threading.Thread(target=lambda: pytest.raises(VideoError, writer.finish))
