@@ -24,6 +24,7 @@ import numpy as np
 from av.video.stream import VideoStream
 
 from scenes.frame_sink import FrameSink
+from scenes.yuv import YuvConverter
 
 # Drawn frames waiting for the encoder, at most this many bytes of them (and at least a
 # few): the scene goes on drawing while it works. The encoder's load comes in bursts: a
@@ -124,6 +125,7 @@ class Mp4Writer(FrameSink):
                 stream.width, stream.height = self.size
                 stream.pix_fmt = self.pixel_format
                 time_base = 1 / self.frame_rate
+                converter = YuvConverter(*self.size) if self.pixel_format == "yuv420p" else None
                 while not self._stop.is_set():
                     try:
                         item = self._queue.get(timeout=0.1)
@@ -132,8 +134,11 @@ class Mp4Writer(FrameSink):
                     if item is None:
                         break
                     pixels, repeat = item
-                    frame = av.VideoFrame.from_ndarray(pixels, format="rgba")
-                    frame = frame.reformat(format=self.pixel_format)  # once per held frame
+                    if converter is not None:  # only the part that changed
+                        frame = converter.convert(pixels)
+                    else:
+                        frame = av.VideoFrame.from_ndarray(pixels, format="rgba")
+                        frame = frame.reformat(format=self.pixel_format)  # once per held frame
                     for _ in range(repeat):
                         frame.pts, frame.time_base = self.frames, time_base
                         self.frames += 1
