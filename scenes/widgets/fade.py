@@ -59,6 +59,11 @@ class OpacityFade(Animation):
         self.appear = appear
         self.members: list[VMobject] = []
         self.states: list[tuple[dict[str, Any], dict[str, Any]]] = []  # (start, end) per member
+        # Per attribute: every member's start and end, flattened into one array each,
+        # and where each member's part lies: interpolating them all at once does the
+        # same arithmetic, element by element, in one call instead of one per member.
+        self.flat: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.parts: dict[str, list[tuple[int, int, tuple[int, ...]]]] = {}
 
     def create_starting_mobject(self) -> Mobject:
         return cast(Mobject, self.mobject)  # nothing is interpolated from a copy
@@ -74,6 +79,12 @@ class OpacityFade(Animation):
                 faded[name] = shown[name].copy()
                 faded[name][:, 3] = 0.0  # what VMobject.fade(1) does to a copy
             self.states.append((faded, shown) if self.appear else (shown, faded))
+        for name in INTERPOLATED:
+            starts = [np.asarray(start[name]) for start, _ in self.states]
+            ends = [np.asarray(end[name]) for _, end in self.states]
+            stops = np.cumsum([a.size for a in starts]).tolist()
+            self.parts[name] = [(stop - a.size, stop, a.shape) for stop, a in zip(stops, starts)]
+            self.flat[name] = (_concatenated(starts), _concatenated(ends))
         super().begin()
 
     def interpolate_mobject(self, alpha: float) -> None:
@@ -81,10 +92,17 @@ class OpacityFade(Animation):
         # attribute interpolated from the start to the end at the rate function's value,
         # and set to the end exactly at 1.
         rate = float(self.rate_func(alpha))
-        for member, (start, end) in zip(self.members, self.states):
-            for name in INTERPOLATED:
-                value = end[name] if rate == 1.0 else interpolate(start[name], end[name], rate)
-                setattr(member, name, value)
+        if rate == 1.0:
+            for member, (_, end) in zip(self.members, self.states):
+                for name in INTERPOLATED:
+                    setattr(member, name, end[name])
+            return
+        for name in INTERPOLATED:
+            first, last = self.flat[name]
+            values = interpolate(first, last, rate)  # (total,) all members
+            for member, (a, b, shape) in zip(self.members, self.parts[name]):
+                # A scalar as Manim's arithmetic returns it (np.float64); arrays as views.
+                setattr(member, name, values[a] if shape == () else values[a:b].reshape(shape))
 
     def clean_up_from_scene(self, scene: Scene) -> None:
         super().clean_up_from_scene(scene)
@@ -104,3 +122,11 @@ INTERPOLATED = (
     "sheen_factor",
 )
 FADED = ("fill_rgbas", "stroke_rgbas", "background_stroke_rgbas")
+
+
+def _concatenated(arrays: list[np.ndarray]) -> np.ndarray:
+    """The arrays' elements in one float array (integer widths become floats, as
+    Manim's interpolation makes them)."""
+    if not arrays:
+        return np.zeros(0)
+    return np.concatenate([a.ravel() for a in arrays]).astype(np.float64, copy=False)
