@@ -35,6 +35,8 @@ MIN_THICKNESS = 0.5
 # Paths kept per camera; past this many the cache starts afresh (a long scene's glyphs
 # number a few thousand; each path is a few kilobytes).
 MAX_KEPT_PATHS = 20_000
+FIXED_ONE = 256.0  # Cairo's fixed point has 8 fractional bits
+FIXED_LIMIT = 2.0**31  # and 32 bits in all
 
 
 class SceneCamera(Camera):
@@ -56,18 +58,32 @@ class SceneCamera(Camera):
         key = (type(vmobject), scale, points.tobytes())
         path = self._paths.get(key)
         if path is None:
-            super().set_cairo_context_path(ctx, vmobject)
-            ctx.identity_matrix()
-            path = ctx.copy_path()
-            if len(self._paths) >= MAX_KEPT_PATHS:
-                self._paths.clear()
-            self._paths[key] = path
-        else:
-            ctx.new_path()
-            ctx.identity_matrix()
-            ctx.append_path(path)
+            # Points that Cairo stores as the same fixed-point path draw the same. A
+            # fading glyph's points are recomputed on every frame (Manim interpolates
+            # them between equal states) and move by an ulp at most.
+            fixed = fixed_point_key(points, matrix)
+            grid_key = None if fixed is None else (type(vmobject), scale, fixed)
+            path = None if grid_key is None else self._paths.get(grid_key)
+            if path is None:
+                super().set_cairo_context_path(ctx, vmobject)
+                ctx.identity_matrix()
+                path = ctx.copy_path()
+                ctx.set_matrix(matrix)
+                if grid_key is not None:
+                    self._keep(grid_key, path)
+                self._keep(key, path)
+                return self
+            self._keep(key, path)
+        ctx.new_path()
+        ctx.identity_matrix()
+        ctx.append_path(path)
         ctx.set_matrix(matrix)  # strokes are as wide as the scene-to-pixel matrix says
         return self
+
+    def _keep(self, key: tuple[Any, ...], path: cairo.Path) -> None:
+        if len(self._paths) >= MAX_KEPT_PATHS:
+            self._paths.clear()
+        self._paths[key] = path
 
     def display_image_mobject(
         self, image_mobject: AbstractImageMobject, pixel_array: np.ndarray
@@ -133,3 +149,23 @@ class SceneCamera(Camera):
             resample=image_mobject.resampling_algorithm,
         )
         return warped, (int(shift[0]), int(shift[1]))
+
+
+def fixed_point_key(points: np.ndarray, matrix: cairo.Matrix) -> bytes | None:
+    """The points (N, 3) as Cairo stores them: device coordinates in 24.8 fixed point.
+
+    Cairo maps a point with ``xx·x + xy·y + x0`` (and likewise for y) and rounds to the
+    nearest 1/256 pixel, ties to even (``_cairo_fixed_from_double``); with no rotation
+    the cross terms are zero and the same arithmetic is done here. None where that does
+    not hold (a rotated matrix, points off any representable grid)."""
+    if matrix.xy != 0 or matrix.yx != 0:
+        return None
+    device = np.empty((len(points), 2))  # (N, 2) pixels
+    np.multiply(points[:, 0], matrix.xx, out=device[:, 0])
+    np.multiply(points[:, 1], matrix.yy, out=device[:, 1])
+    device[:, 0] += matrix.x0
+    device[:, 1] += matrix.y0
+    device *= FIXED_ONE
+    if not np.isfinite(device).all() or np.abs(device).max() >= FIXED_LIMIT:
+        return None
+    return np.rint(device).astype(np.int64).tobytes()

@@ -75,8 +75,9 @@ def test_the_cases_draw_something_visible() -> None:
 
 
 def test_kept_paths_draw_what_manim_builds_each_time() -> None:
-    """The same shapes drawn over and over (cache hits), moved (misses), faded, with
-    strokes, curves, several subpaths and open paths: every frame as Manim draws it."""
+    """The same shapes drawn over and over (cache hits), moved (misses), recoloured, with
+    points recomputed as a fade does, with strokes, curves, several subpaths and open
+    paths: every frame as Manim draws it."""
     from manim import (
         Arc,
         Camera,
@@ -88,6 +89,7 @@ def test_kept_paths_draw_what_manim_builds_each_time() -> None:
         VGroup,
         tempconfig,
     )
+    from manim.utils.bezier import interpolate
 
     from scenes.camera import SceneCamera
 
@@ -107,11 +109,14 @@ def test_kept_paths_draw_what_manim_builds_each_time() -> None:
             camera = camera_class()
             group = shapes()
             drawn = []
-            for step in range(6):
+            for step in range(8):
                 if step == 3:
                     group.shift((0.137, -0.061, 0))  # new points: built afresh
                 if step == 4:
                     group.set_opacity(0.4)  # same points, another colour
+                if step >= 6:  # as a fade recomputes them: the same to within an ulp
+                    for member in group.family_members_with_points():
+                        member.points = interpolate(member.points, member.points, 0.3 * step)
                 camera.reset()
                 camera.capture_mobjects([group])
                 drawn.append(camera.pixel_array.copy())
@@ -119,3 +124,19 @@ def test_kept_paths_draw_what_manim_builds_each_time() -> None:
     for n, (ours, manims) in enumerate(zip(frames["SceneCamera"], frames["Camera"])):
         assert np.array_equal(ours, manims), f"frame {n} differs"
     assert not np.array_equal(frames["Camera"][2], frames["Camera"][3])  # it did move
+
+
+def test_fixed_point_keys_match_cairos_rounding() -> None:
+    """Points that differ by less than Cairo's 1/256 pixel share a key, others do not."""
+    import cairo
+
+    from scenes.camera import fixed_point_key
+
+    matrix = cairo.Matrix(60.0, 0, 0, -60.0, 427.0, 240.0)
+    points = np.array([[0.5, 0.25, 0.0], [-1.0 / 120, 2.0, 0.0]])  # pixels 457, 225, ...
+    nudged = points + np.array([[1e-13, -1e-13, 0], [0, 0, 0]])
+    moved = points + np.array([[1.0 / 60 / 256, 0, 0], [0, 0, 0]])  # one fixed step
+    assert fixed_point_key(points, matrix) == fixed_point_key(nudged, matrix)
+    assert fixed_point_key(points, matrix) != fixed_point_key(moved, matrix)
+    assert fixed_point_key(points, cairo.Matrix(60.0, 0.5, 0, -60.0, 0, 0)) is None
+    assert fixed_point_key(np.full_like(points, np.nan), matrix) is None
