@@ -26,7 +26,7 @@ from manim import (
 )
 
 from scenes.base import LABEL_FONT_SIZE, TraceScene
-from scenes.widgets.fade import fade_in
+from scenes.widgets.fade import fade_in, move_to
 from scenes.widgets.line_axes import AXIS_LABEL_FONT_SIZE, PlotAxes, nice_range
 from scenes.widgets.numbers import format_number
 
@@ -240,7 +240,7 @@ class GradientDescentScene(_PlotScene):
             self.play(Create(tangent), run_time=0.4)
             self.swap_readout(self._readout(e, with_step=True), body)
             self.play(
-                self.dot.animate.move_to(self.curve_plot.point(ws[e + 1], losses[e + 1])),
+                move_to(self.dot, self.curve_plot.point(ws[e + 1], losses[e + 1])),
                 Create(self._segment(self.cost_plot, epochs, losses, e, e + 1, theme.negative)),
                 run_time=0.6,
             )

@@ -23,7 +23,7 @@ from manim import (
 )
 
 from scenes.base import LABEL_FONT_SIZE, TraceScene, shape_text
-from scenes.widgets.fade import fade_in, fade_out
+from scenes.widgets.fade import fade_in, fade_out, move_to
 from scenes.widgets.numbers import format_number
 from scenes.widgets.sliding_window import cell_outline, move_window, window_marks
 from scenes.widgets.tensor_grid import TensorGrid
@@ -125,7 +125,7 @@ class PoolScene(TraceScene):
                 self.window, self.out_mark, self.inputs[c], step["taps"][0], self.outputs[c], (i, j)
             )
             if show_indices:
-                moves.append(self.winner.animate.move_to(self._winner_cell(step).get_center()))
+                moves.append(move_to(self.winner, self._winner_cell(step).get_center()))
             self.play(*moves, run_time=0.3 if k < DETAILED_STEPS or tie_told else fast_time)
             if k < DETAILED_STEPS:
                 self._show_line(step)

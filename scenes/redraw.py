@@ -31,7 +31,7 @@ from manim.animation.transform import Transform
 from manim.camera.three_d_camera import ThreeDCamera
 from manim.utils.paths import straight_path
 
-from scenes.widgets.fade import OpacityFade
+from scenes.widgets.fade import OpacityFade, Shift
 
 # Box = (xmin, ymin, xmax, ymax) in scene units.
 Box = tuple[float, float, float, float]
@@ -151,6 +151,21 @@ def _reach(anim: Animation, pad: float) -> list[Box] | None:
         states.append(getattr(anim, "target_copy", None))
     elif isinstance(anim, OpacityFade):
         states = [anim.mobject]  # only opacities change
+    elif isinstance(anim, Shift):
+        # Begun, so at its start; every point moves on a line to itself + the vector.
+        dx, dy = float(anim.vector[0]), float(anim.vector[1])
+        start = _family_boxes(cast(Mobject, anim.mobject), pad)
+        if not start:
+            return []
+        x0, y0, x1, y1 = np.array(start).T
+        return [
+            (
+                float(min(x0.min(), x0.min() + dx)),
+                float(min(y0.min(), y0.min() + dy)),
+                float(max(x1.max(), x1.max() + dx)),
+                float(max(y1.max(), y1.max() + dy)),
+            )
+        ]
     elif isinstance(anim, (ShowPartial, DrawBorderThenFill)):
         # Partial curves and outlines of the same points: inside the mobject's own box.
         states = [anim.mobject, getattr(anim, "starting_mobject", None)]

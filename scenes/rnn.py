@@ -24,7 +24,7 @@ from manim import (
 )
 
 from scenes.base import LABEL_FONT_SIZE, TraceScene, shape_text
-from scenes.widgets.fade import fade_in, fade_out
+from scenes.widgets.fade import fade_in, fade_out, move_to
 from scenes.widgets.numbers import FONT_SIZE_PER_UNIT, format_number
 from scenes.widgets.tensor_grid import DIGIT_HEIGHT, DIGIT_WIDTH, TensorGrid
 
@@ -224,7 +224,7 @@ class RnnUnrollScene(_RnnBase):
                     self.h_grid.number_group.remove(mob)
                 self.h_grid.numbers.clear()
                 anims += [fade_out(mob) for mob in old_h]
-                anims.append(marker.animate.move_to(self.cells[t]))
+                anims.append(move_to(marker, self.cells[t]))
             else:
                 anims.append(fade_in(marker))
             self.play(*anims, run_time=0.5)
@@ -710,7 +710,7 @@ class EmbeddingScene(_RnnBase):
         flow = VGroup(placeholder, boxes, scores_block).arrange(RIGHT, buff=GAP * 2)
         self.fit_width(flow)
         flow.move_to((0.0, self.body_center_y(), 0.0))
-        self.play(lookup_block.animate.move_to(placeholder), run_time=0.6)
+        self.play(move_to(lookup_block, placeholder), run_time=0.6)
         self.play(fade_in(boxes), run_time=0.5)
         self.say(self.tr("rnn.emb.model"), hold=0.6)
         self.play(fade_in(scores_block), run_time=0.5)

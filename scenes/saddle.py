@@ -28,7 +28,7 @@ from manim import (
 from manim.utils.color import ManimColor
 
 from scenes.base import TraceScene
-from scenes.widgets.fade import fade_in
+from scenes.widgets.fade import fade_in, move_to
 from scenes.widgets.numbers import format_number
 
 MAP_SIZE = 5.0  # side of the square heat map, scene units
@@ -119,7 +119,7 @@ class SaddleScene(TraceScene):
                     continue
                 seg = self._polyline(path[a : min(b, len(path) - 1) + 1], self.colours[name])
                 anims.append(Create(seg))
-                anims.append(self.dots[name].animate.move_to(seg.get_end()))
+                anims.append(move_to(self.dots[name], seg.get_end()))
             self.play(*anims, run_time=CHUNK_SECONDS, rate_func=linear)
         self.play(fade_in(self.legend_outcomes), run_time=0.4)
         gd = extra["outcome"]["gd"]

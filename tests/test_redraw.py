@@ -1,7 +1,7 @@
 """Drawing less draws the same pixels: every frame of a scene, rendered with
 scenes/redraw.py, scenes/static_layers.py, scenes/camera.py and scenes/widgets/fade.py,
-equals the frame plain Manim draws (its own redraw rule, renderer and camera, its FadeIn
-and FadeOut)."""
+equals the frame plain Manim draws (its own redraw rule, renderer and camera, its FadeIn,
+FadeOut and ``.animate`` moves)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,12 @@ def render_frames(
     manim_fades = patch.object(
         fade, "_fade", lambda mobs, appear, kw: (FadeIn if appear else FadeOut)(*mobs, **kw)
     )
-    with tempconfig(settings), manim_fades if not precise else contextlib.nullcontext():
+    manim_shifts = patch.object(fade, "_shift", lambda mob, vector: mob.animate.shift(vector))
+    plain = contextlib.ExitStack()
+    if not precise:
+        plain.enter_context(manim_fades)
+        plain.enter_context(manim_shifts)
+    with tempconfig(settings), plain:
         kwargs: dict[str, Any] = {} if precise else {"renderer": CairoRenderer()}
         scene = entry.scene_class()(trace=trace, **kwargs)
         scene.precise_redraw = precise

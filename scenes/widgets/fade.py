@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 import numpy as np
-from manim import Animation, FadeIn, FadeOut, Group, Mobject, Scene, VMobject
+from manim import ORIGIN, Animation, FadeIn, FadeOut, Group, Mobject, Scene, VMobject
 from manim.utils.bezier import interpolate
 
 # Options of Manim's fades that move or stagger the mobject: those fades stay Manim's.
@@ -51,12 +51,17 @@ def _fade(mobjects: tuple[Mobject, ...], appear: bool, kwargs: dict[str, Any]) -
     return manim_class(*mobjects, **kwargs)
 
 
-class OpacityFade(Animation):
-    """Alphas from 0 to their values (appear) or back to 0, with Manim's arithmetic."""
+class StateTween(Animation):
+    """Each VMobject of the family from one state to another, with Manim's arithmetic.
 
-    def __init__(self, mobject: Mobject, appear: bool, **kwargs: Any) -> None:
-        super().__init__(mobject, introducer=appear, remover=not appear, **kwargs)
-        self.appear = appear
+    A state is a member's arrays (points, colours, widths). Transform copies the mobject
+    to hold its start and its target; here only the arrays are kept, and interpolated as
+    Transform interpolates each member (no lag between members): every attribute from
+    the start to the end at the rate function's value, set to the end exactly at 1.
+    """
+
+    def __init__(self, mobject: Mobject, **kwargs: Any) -> None:
+        super().__init__(mobject, **kwargs)
         self.members: list[VMobject] = []
         self.states: list[tuple[dict[str, Any], dict[str, Any]]] = []  # (start, end) per member
         # Per attribute: every member's start and end, flattened into one array each,
@@ -68,17 +73,17 @@ class OpacityFade(Animation):
     def create_starting_mobject(self) -> Mobject:
         return cast(Mobject, self.mobject)  # nothing is interpolated from a copy
 
+    def member_states(self, shown: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(start, end) of a member whose arrays are now ``shown`` (copies)."""
+        raise NotImplementedError
+
     def begin(self) -> None:
         family = cast(Mobject, self.mobject).get_family()
         self.members = [m for m in family if isinstance(m, VMobject)]
-        self.states = []
-        for member in self.members:
-            shown = {name: np.copy(getattr(member, name)) for name in INTERPOLATED}
-            faded = dict(shown)
-            for name in FADED:
-                faded[name] = shown[name].copy()
-                faded[name][:, 3] = 0.0  # what VMobject.fade(1) does to a copy
-            self.states.append((faded, shown) if self.appear else (shown, faded))
+        self.states = [
+            self.member_states({name: np.copy(getattr(m, name)) for name in INTERPOLATED})
+            for m in self.members
+        ]
         for name in INTERPOLATED:
             starts = [np.asarray(start[name]) for start, _ in self.states]
             ends = [np.asarray(end[name]) for _, end in self.states]
@@ -88,9 +93,6 @@ class OpacityFade(Animation):
         super().begin()
 
     def interpolate_mobject(self, alpha: float) -> None:
-        # As Transform does for each member of a copy (no lag between members): every
-        # attribute interpolated from the start to the end at the rate function's value,
-        # and set to the end exactly at 1.
         rate = float(self.rate_func(alpha))
         if rate == 1.0:
             for member, (_, end) in zip(self.members, self.states):
@@ -104,10 +106,63 @@ class OpacityFade(Animation):
                 # A scalar as Manim's arithmetic returns it (np.float64); arrays as views.
                 setattr(member, name, values[a] if shape == () else values[a:b].reshape(shape))
 
+
+class OpacityFade(StateTween):
+    """Alphas from 0 to their values (appear) or back to 0."""
+
+    def __init__(self, mobject: Mobject, appear: bool, **kwargs: Any) -> None:
+        self.appear = appear
+        super().__init__(mobject, introducer=appear, remover=not appear, **kwargs)
+
+    def member_states(self, shown: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        faded = dict(shown)
+        for name in FADED:
+            faded[name] = shown[name].copy()
+            faded[name][:, 3] = 0.0  # what VMobject.fade(1) does to a copy
+        return (faded, shown) if self.appear else (shown, faded)
+
     def clean_up_from_scene(self, scene: Scene) -> None:
         super().clean_up_from_scene(scene)
         if not self.appear:
             self.interpolate_mobject(0.0)  # removed, and as it was before, like FadeOut
+
+
+def move_to(mobject: Mobject, target: Mobject | Any) -> Animation:
+    """``mobject.animate.move_to(target)``, drawn the same without copying the mobject.
+
+    The vector is Mobject.move_to's: the target (a point, or a mobject's centre) minus
+    the mobject's centre, both taken now, as ``.animate`` takes them when it builds its
+    target. (``.animate`` also calls move_to on the mobject when it finishes, but its
+    Transform then sets the target's points over it.)"""
+    point = target.get_critical_point(ORIGIN) if isinstance(target, Mobject) else target
+    return shift_by(mobject, (point - mobject.get_critical_point(ORIGIN)) * np.array([1, 1, 1]))
+
+
+def shift_by(mobject: Mobject, vector: Any) -> Animation:
+    """``mobject.animate.shift(vector)``, drawn the same without copying the mobject
+    (``.animate`` deep-copies it twice, in every step of a sliding window and for a whole
+    grid of numbers in embedding). Families with images get Manim's."""
+    return _shift(mobject, vector)
+
+
+def _shift(mobject: Mobject, vector: Any) -> Animation:
+    if all(isinstance(m, VMobject) or not m.has_points() for m in mobject.get_family()):
+        return Shift(mobject, vector)
+    return cast(Animation, mobject.animate.shift(vector))
+
+
+class Shift(StateTween):
+    """Every member's points moved by ``vector``, as Mobject.shift moves them."""
+
+    def __init__(self, mobject: Mobject, vector: Any, **kwargs: Any) -> None:
+        self.vector = np.asarray(vector)
+        super().__init__(mobject, **kwargs)
+
+    def member_states(self, shown: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        moved = dict(shown)
+        moved["points"] = shown["points"].astype("float")
+        moved["points"] += self.vector
+        return shown, moved
 
 
 # What Mobject.interpolate and VMobject.interpolate_color set on each member.

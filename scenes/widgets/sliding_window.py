@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from manim import Animation, Square, VGroup
 
+from scenes.widgets.fade import move_to, shift_by
 from scenes.widgets.tensor_grid import TensorGrid
 
 WINDOW_FILL_OPACITY = 0.18
@@ -46,6 +47,6 @@ def move_window(
     first tap, whichever grid it was on before.
     """
     r0, c0 = first_tap
-    shift = in_grid.cell(r0, c0).get_center() - window[0].get_center()
+    step = in_grid.cell(r0, c0).get_center() - window[0].get_center()
     target = out_grid.cell(*out_cell).get_center()
-    return [window.animate.shift(shift), out_mark.animate.move_to(target)]  # type: ignore[list-item]
+    return [shift_by(window, step), move_to(out_mark, target)]
