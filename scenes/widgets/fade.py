@@ -63,44 +63,41 @@ class StateTween(Animation):
     def __init__(self, mobject: Mobject, **kwargs: Any) -> None:
         super().__init__(mobject, **kwargs)
         self.members: list[VMobject] = []
-        self.states: list[tuple[dict[str, Any], dict[str, Any]]] = []  # (start, end) per member
-        # Per attribute: every member's start and end, flattened into one array each,
-        # and where each member's part lies: interpolating them all at once does the
-        # same arithmetic, element by element, in one call instead of one per member.
+        # Per attribute: every member's start and end values, flattened into one array
+        # each, and where each member's part lies: interpolating them all at once does
+        # the same arithmetic, element by element, in one call instead of one per member.
         self.flat: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.parts: dict[str, list[tuple[int, int, tuple[int, ...]]]] = {}
 
     def create_starting_mobject(self) -> Mobject:
         return cast(Mobject, self.mobject)  # nothing is interpolated from a copy
 
-    def member_states(self, shown: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        """(start, end) of a member whose arrays are now ``shown`` (copies)."""
+    def flat_states(self, name: str, shown: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(start, end) values of attribute ``name`` for all members, given the values
+        they have now (flat, a copy)."""
         raise NotImplementedError
 
     def begin(self) -> None:
         family = cast(Mobject, self.mobject).get_family()
         self.members = [m for m in family if isinstance(m, VMobject)]
-        self.states = [
-            self.member_states({name: np.copy(getattr(m, name)) for name in INTERPOLATED})
-            for m in self.members
-        ]
         for name in INTERPOLATED:
-            starts = [np.asarray(start[name]) for start, _ in self.states]
-            ends = [np.asarray(end[name]) for _, end in self.states]
-            stops = np.cumsum([a.size for a in starts]).tolist()
-            self.parts[name] = [(stop - a.size, stop, a.shape) for stop, a in zip(stops, starts)]
-            self.flat[name] = (_concatenated(starts), _concatenated(ends))
+            now = [np.asarray(getattr(m, name)) for m in self.members]
+            stops = np.cumsum([a.size for a in now]).tolist()
+            self.parts[name] = [(stop - a.size, stop, a.shape) for stop, a in zip(stops, now)]
+            self.flat[name] = self.flat_states(name, _concatenated(now))
         super().begin()
 
     def interpolate_mobject(self, alpha: float) -> None:
         rate = float(self.rate_func(alpha))
-        if rate == 1.0:
-            for member, (_, end) in zip(self.members, self.states):
-                for name in INTERPOLATED:
-                    setattr(member, name, end[name])
-            return
         for name in INTERPOLATED:
             first, last = self.flat[name]
+            if rate == 1.0:
+                # The end exactly, each member's part its own array from here on.
+                for member, (a, b, shape) in zip(self.members, self.parts[name]):
+                    setattr(
+                        member, name, last[a] if shape == () else last[a:b].reshape(shape).copy()
+                    )
+                continue
             values = interpolate(first, last, rate)  # (total,) all members
             for member, (a, b, shape) in zip(self.members, self.parts[name]):
                 # A scalar as Manim's arithmetic returns it (np.float64); arrays as views.
@@ -114,11 +111,13 @@ class OpacityFade(StateTween):
         self.appear = appear
         super().__init__(mobject, introducer=appear, remover=not appear, **kwargs)
 
-    def member_states(self, shown: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        faded = dict(shown)
-        for name in FADED:
-            faded[name] = shown[name].copy()
-            faded[name][:, 3] = 0.0  # what VMobject.fade(1) does to a copy
+    def flat_states(self, name: str, shown: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        faded = shown
+        if name in FADED:
+            # What VMobject.fade(1) does to a copy: every RGBA's alpha to 0. Each
+            # member's part is (k, 4), so alphas are every fourth value.
+            faded = shown.copy()
+            faded[3::4] = 0.0
         return (faded, shown) if self.appear else (shown, faded)
 
     def clean_up_from_scene(self, scene: Scene) -> None:
@@ -158,10 +157,11 @@ class Shift(StateTween):
         self.vector = np.asarray(vector)
         super().__init__(mobject, **kwargs)
 
-    def member_states(self, shown: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        moved = dict(shown)
-        moved["points"] = shown["points"].astype("float")
-        moved["points"] += self.vector
+    def flat_states(self, name: str, shown: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if name != "points":
+            return shown, shown
+        moved = shown.copy()
+        moved.reshape(-1, 3)[:] += self.vector  # each (x, y, z), as Mobject.shift adds it
         return shown, moved
 
 
