@@ -83,12 +83,14 @@ class _RnnBase(TraceScene):
         An instant swap, not a Transform: Manim deep-copies Text for each Transform, and
         that copying dominated these scenes' render time.
         """
+        olds = []
         for (r, c), old in list(grid.numbers.items()):
             new = grid.make_number(r, c, values[r][c])
             grid.number_group.remove(old)
-            self.remove(old)
+            olds.append(old)
             grid.number_group.add(new)
             grid.numbers[(r, c)] = new
+        self.remove(*olds)  # one pass over the scene's mobjects, not one per number
 
     def box(self, content: str, width: float, color: str) -> VGroup:
         rect = RoundedRectangle(
@@ -421,12 +423,14 @@ class RnnUnrollScene(_RnnBase):
         """Animations writing epoch n's prediction above the unrolled cells."""
         record = self.trace.extra["epochs"][n]
         anims: list[Any] = []
-        for t, (ch, want) in enumerate(zip(record["prediction"], self.trace.params["target"])):
+        pairs = list(zip(record["prediction"], self.trace.params["target"]))
+        old = self.predicted_chars[: len(pairs)]
+        for t, (ch, want) in enumerate(pairs):
             colour = self.theme.output_fill if ch == want else self.theme.negative
-            new = self.char(ch, CHAR_FONT_SIZE, colour).move_to(self.predicted_chars[t])
-            self.remove(self.predicted_chars[t])  # instant swap: see replace_numbers
-            self.add(new)
-            self.predicted_chars[t] = new
+            self.predicted_chars[t] = self.char(ch, CHAR_FONT_SIZE, colour).move_to(old[t])
+        # An instant swap (see replace_numbers); one pass over the scene each way.
+        self.remove(*old)
+        self.add(*self.predicted_chars[: len(pairs)])
         return anims
 
     def _outro(self) -> str:
