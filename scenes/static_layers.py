@@ -60,6 +60,9 @@ class LayeredRenderer(CairoRenderer):
         # Called with each frame written (and how many times it repeats), e.g. to make a
         # GIF from the frames themselves instead of from a video file.
         self.frame_listeners: list[Callable[[np.ndarray, int], None]] = []
+        self._displayed_for: Any = None  # the moving list last flattened, and its result
+        self._displayed_count = 0
+        self._displayed: list[Mobject] = []
 
     def add_frame(self, frame: np.ndarray, num_frames: int = 1) -> None:
         if not self.skip_animations:
@@ -111,6 +114,22 @@ class LayeredRenderer(CairoRenderer):
             # read an empty list as "everything" and paint it all over the background.
             self.camera.set_frame_to_background(self.static_image)
             return
+        if (
+            given
+            and include_submobjects
+            and not kwargs
+            and mobjects is getattr(scene, "moving_mobjects", None)
+            and getattr(scene, "without_updaters", False)
+        ):
+            # The moving mobjects of this play, frame after frame: the camera flattens
+            # their families on every frame, although within a play whose animations
+            # scenes/redraw.py understands (and with no updaters) they keep their
+            # structure. Flattened once per play, and kept with the list itself, so that
+            # another list cannot take its place.
+            if self._displayed_for is not mobjects or len(given) != self._displayed_count:
+                self._displayed = self.camera.get_mobjects_to_display(given)
+                self._displayed_for, self._displayed_count = mobjects, len(given)
+            given, include_submobjects = self._displayed, False
         super().update_frame(scene, given, include_submobjects, ignore_skipping, **kwargs)
 
     def _closest(
