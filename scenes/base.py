@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, cast
+from typing import Any, Self, cast
 
 import numpy as np
 from manim import UP, Animation, Camera, ManimColor, Mobject, Scene, Text, ThreeDScene, config
@@ -34,6 +34,8 @@ class TraceScene(Scene):
         self.texts = TextFactory(theme)
         self.without_updaters = False  # known for the current play only
         self.static_boxes: np.ndarray | None = None  # (N, 4) of the current play's static
+        self._beginning = False  # in begin_animations
+        self._family_ids: set[int] | None = None  # ids of the scene's family, while beginning
         if "renderer" not in kwargs and not isinstance(self, ThreeDScene):
             # Reuses earlier static backgrounds (scenes/static_layers.py) and draws
             # images faster (scenes/camera.py); same pixels.
@@ -78,6 +80,30 @@ class TraceScene(Scene):
         if split is None:
             return super().get_moving_and_static_mobjects(animations)
         return split.moving, split.static
+
+    def begin_animations(self) -> None:
+        # Each introducing animation asks whether its mobject is in the scene already;
+        # while the play begins, the answer comes from one set of the scene's family.
+        self._beginning, self._family_ids = True, None
+        try:
+            super().begin_animations()
+        finally:
+            self._beginning, self._family_ids = False, None
+
+    def contains(self, mobject: Mobject) -> bool:
+        """Whether ``mobject`` is in the family of the scene's mobjects."""
+        ids = self._family_ids
+        if ids is None:
+            ids = {id(m) for m in self.get_mobject_family_members()}
+            if self._beginning:
+                self._family_ids = ids  # kept until the play has begun (add updates it)
+        return id(mobject) in ids
+
+    def add(self, *mobjects: Any) -> Self:
+        super().add(*mobjects)
+        if self._family_ids is not None:
+            self._family_ids.update(id(m) for mob in mobjects for m in mob.get_family())
+        return self
 
     def compile_animation_data(self, *animations: Any, **play_kwargs: Any) -> Any:
         self.without_updaters = False  # not known until the play begins

@@ -72,6 +72,15 @@ class StateTween(Animation):
     def create_starting_mobject(self) -> Mobject:
         return cast(Mobject, self.mobject)  # nothing is interpolated from a copy
 
+    def _setup_scene(self, scene: Scene) -> None:
+        # Manim's test, "is the mobject in the scene's family", made against a set that
+        # a TraceScene keeps while the play begins instead of a new list per animation.
+        contains = getattr(scene, "contains", None)
+        if contains is None or not self.is_introducer():
+            super()._setup_scene(scene)
+        elif not contains(self.mobject):
+            scene.add(self.mobject)
+
     def flat_states(self, name: str, shown: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(start, end) values of attribute ``name`` for all members, given the values
         they have now (flat, a copy)."""
