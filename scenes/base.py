@@ -105,6 +105,36 @@ class TraceScene(Scene):
             self._family_ids.update(id(m) for mob in mobjects for m in mob.get_family())
         return self
 
+    def get_restructured_mobject_list(
+        self, mobjects: Iterable[Mobject], to_remove: Iterable[Mobject]
+    ) -> list[Mobject]:
+        """Manim's: ``mobjects`` without ``to_remove``, a group that holds one of them
+        replaced by its other members. Manim lists the whole family of every mobject it
+        looks at, on every add and remove; here each is looked at once."""
+        removed = {id(m) for m in to_remove}
+        holds: dict[int, bool] = {}  # id -> the mobject or a descendant is removed
+
+        def touches(mob: Mobject) -> bool:
+            known = holds.get(id(mob))
+            if known is None:
+                known = id(mob) in removed or any(touches(sub) for sub in mob.submobjects)
+                holds[id(mob)] = known
+            return known
+
+        kept: list[Mobject] = []
+
+        def keep(mobs: Iterable[Mobject]) -> None:
+            for mob in mobs:
+                if id(mob) in removed:
+                    continue
+                if touches(mob):
+                    keep(mob.submobjects)
+                else:
+                    kept.append(mob)
+
+        keep(mobjects)
+        return kept
+
     def compile_animation_data(self, *animations: Any, **play_kwargs: Any) -> Any:
         self.without_updaters = False  # not known until the play begins
         return super().compile_animation_data(*animations, **play_kwargs)
