@@ -1,6 +1,7 @@
 """GIFs made from the frames as they are drawn (scenes/gif.py): the frames ffmpeg's fps
-filter keeps, the bytes the old lossless-intermediate graph wrote, how long they last, and
-no ffmpeg left running or unreaped after a failure or an interrupt."""
+filter keeps, the bytes the old lossless-intermediate graph wrote (mapped to the palette in
+one pass or in two halves), how long they last, and no ffmpeg left running or unreaped
+after a failure or an interrupt."""
 
 from __future__ import annotations
 
@@ -21,9 +22,18 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
+from scenes import gif as gif_module
 from scenes import render as render_module
 from scenes.cli import app
-from scenes.gif import PALETTE_FILTER, PALETTE_USE, GifError, GifWriter, gif_frame_index
+from scenes.gif import (
+    PALETTE_FILTER,
+    PALETTE_USE,
+    SPLIT_FROM,
+    GifError,
+    GifWriter,
+    _split_gif,
+    gif_frame_index,
+)
 from scenes.pool import PoolScene
 from scenes.registry import get
 from scenes.render import RenderOptions, ffmpeg_executable, render_trace
@@ -143,6 +153,50 @@ def test_gif_is_the_old_graphs_gif_byte_for_byte(
         )
         assert gif.info.get("loop") == 0
         assert gif.size == ((width, width * SIZE[1] // SIZE[0]) if width else SIZE)
+    # The 60 fps clip (31 GIF frames) is mapped in one pass, the others in two halves.
+    assert (writer.frames_out >= SPLIT_FROM) == (rate != 60)
+
+
+@pytest.mark.parametrize("cut", ["middle", "first", "in-last-hold", "last"])
+def test_gif_mapped_in_halves_is_the_one_pass_gif(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cut: str
+) -> None:
+    frames = clip(12, seed=3)  # 30 GIF frames, the last 12 one held frame
+    monkeypatch.setattr(gif_module, "SPLIT_FROM", 10**9)
+    write_gif(frames, tmp_path / "one.gif", 15, 15)
+    monkeypatch.setattr(gif_module, "SPLIT_FROM", 2)
+    cuts = {"first": 1, "in-last-hold": 24, "last": 29}
+    if cut in cuts:
+        monkeypatch.setattr(GifWriter, "_middle", lambda self: cuts[cut])
+    writer = write_gif(frames, tmp_path / "halves.gif", 15, 15)
+    assert writer.frames_out == 30
+    data = (tmp_path / "halves.gif").read_bytes()
+    assert data == (tmp_path / "one.gif").read_bytes()
+    head, gif_frames, tail = _split_gif(data)
+    assert head + b"".join(gif_frames) + tail == data and len(gif_frames) == 30
+    assert tail == b";"
+
+
+def test_an_interrupt_while_mapping_kills_and_reaps_both_ffmpegs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wait = subprocess.Popen.wait
+    mapping: list[subprocess.Popen[bytes]] = []
+
+    def interrupted_wait(proc: subprocess.Popen[bytes], timeout: float | None = None) -> int:
+        if "paletteuse" in " ".join(proc.args) and proc not in mapping:  # type: ignore[arg-type]
+            mapping.append(proc)
+            if len(mapping) == 1:  # both are running: they start before either is waited for
+                raise KeyboardInterrupt
+        return wait(proc, timeout)
+
+    monkeypatch.setattr(subprocess.Popen, "wait", interrupted_wait)
+    dest = tmp_path / "x.gif"
+    with pytest.raises(KeyboardInterrupt):
+        write_gif(clip(40), dest, 15, 15)
+    assert len(mapping) == 2 and all(proc.returncode is not None for proc in mapping)
+    assert ffmpeg_processes(parent=os.getpid()) == []  # neither running nor a zombie
+    assert not dest.exists()
 
 
 def zombie(pid: int) -> bool:
