@@ -52,8 +52,10 @@ class YuvConverter:
                 self.partial_frames += 1
             if yuv is not None:
                 self._rgba, self._yuv = rgba, yuv
-                return av.VideoFrame.from_ndarray(yuv, format="yuv420p")
-        frame = av.VideoFrame.from_ndarray(rgba, format="rgba").reformat(format="yuv420p")
+                # No copy: a plane array is never written after it is made (a patch
+                # starts from a copy), and the frame keeps it alive.
+                return av.VideoFrame.from_numpy_buffer(yuv, format="yuv420p")
+        frame = av.VideoFrame.from_numpy_buffer(rgba, format="rgba").reformat(format="yuv420p")
         if self.partial and rgba.flags.c_contiguous:
             self._rgba, self._yuv = rgba, frame.to_ndarray()
         return frame
@@ -75,7 +77,7 @@ class YuvConverter:
         ry0, ry1 = max(0, (cy0 - MARGIN) // 2 * 2), min(h, cy1 + MARGIN)
         rx0, rx1 = max(0, (cx0 - MARGIN) // ALIGN * ALIGN), min(w, cx1 + MARGIN)
         crop = np.ascontiguousarray(rgba[ry0:ry1, rx0:rx1])  # (rh, rw, 4)
-        part = av.VideoFrame.from_ndarray(crop, format="rgba").reformat(format="yuv420p")
+        part = av.VideoFrame.from_numpy_buffer(crop, format="rgba").reformat(format="yuv420p")
         converted = part.to_ndarray()  # (rh * 3 / 2, rw)
         yuv = previous.copy()
         for plane, source, scale in zip(

@@ -105,11 +105,11 @@ def test_an_encoder_failing_with_frames_queued_does_not_hang_the_finish(
 
     started = threading.Event()
 
-    def failing(pixels: np.ndarray, format: str) -> av.VideoFrame:
+    def failing(self: object, pixels: np.ndarray) -> av.VideoFrame:
         started.wait(5)  # fail only once the queue is full
         raise OSError("disk full")
 
-    monkeypatch.setattr(video.av.VideoFrame, "from_ndarray", failing)
+    monkeypatch.setattr(video.YuvConverter, "convert", failing)
     writer = Mp4Writer(tmp_path / "v.mp4", size=SIZE, frame_rate=15)
     writer.start()
     for n in range(writer.queued_frames + 1):  # one taken by the encoder, the rest queued
