@@ -160,12 +160,10 @@ def fixed_point_key(points: np.ndarray, matrix: cairo.Matrix) -> bytes | None:
     not hold (a rotated matrix, points off any representable grid)."""
     if matrix.xy != 0 or matrix.yx != 0:
         return None
-    device = np.empty((len(points), 2))  # (N, 2) pixels
-    np.multiply(points[:, 0], matrix.xx, out=device[:, 0])
-    np.multiply(points[:, 1], matrix.yy, out=device[:, 1])
-    device[:, 0] += matrix.x0
-    device[:, 1] += matrix.y0
+    device = points[:, :2] * (matrix.xx, matrix.yy)  # (N, 2) pixels, then + the offset,
+    device += (matrix.x0, matrix.y0)  # rounded as Cairo rounds them: the same two steps
     device *= FIXED_ONE
-    if not np.isfinite(device).all() or np.abs(device).max() >= FIXED_LIMIT:
+    np.rint(device, out=device)
+    if not np.abs(device).max() < FIXED_LIMIT:  # also false for NaN
         return None
-    return np.rint(device).astype(np.int64).tobytes()
+    return device.tobytes()  # whole numbers as floats (-0.0 and 0.0 only miss a match)
