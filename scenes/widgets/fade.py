@@ -17,7 +17,6 @@ from typing import Any, cast
 
 import numpy as np
 from manim import ORIGIN, Animation, FadeIn, FadeOut, Group, Mobject, Scene, VMobject
-from manim.utils.bezier import interpolate
 
 # Options of Manim's fades that move or stagger the mobject: those fades stay Manim's.
 MOVING_OPTIONS = ("shift", "target_position", "scale", "lag_ratio")
@@ -68,6 +67,9 @@ class StateTween(Animation):
         # the same arithmetic, element by element, in one call instead of one per member.
         self.flat: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.parts: dict[str, list[tuple[int, int, tuple[int, ...]]]] = {}
+        # Per attribute: the values shown now, which the members' attributes are views of
+        # (empty before the first frame and after the last).
+        self.shown: dict[str, np.ndarray] = {}
 
     def create_starting_mobject(self) -> Mobject:
         return cast(Mobject, self.mobject)  # nothing is interpolated from a copy
@@ -98,19 +100,29 @@ class StateTween(Animation):
 
     def interpolate_mobject(self, alpha: float) -> None:
         rate = float(self.rate_func(alpha))
-        for name in INTERPOLATED:
-            first, last = self.flat[name]
-            if rate == 1.0:
-                # The end exactly, each member's part its own array from here on.
+        if rate == 1.0:
+            # The end exactly, each member's part its own array from here on.
+            for name in INTERPOLATED:
+                last = self.flat[name][1]
                 for member, (a, b, shape) in zip(self.members, self.parts[name]):
                     setattr(
                         member, name, last[a] if shape == () else last[a:b].reshape(shape).copy()
                     )
-                continue
-            values = interpolate(first, last, rate)  # (total,) all members
-            for member, (a, b, shape) in zip(self.members, self.parts[name]):
-                # A scalar as Manim's arithmetic returns it (np.float64); arrays as views.
-                setattr(member, name, values[a] if shape == () else values[a:b].reshape(shape))
+            self.shown = {}
+            return
+        if not self.shown:
+            # Each member's attributes become views of one array per attribute, which
+            # every frame then overwrites in place: no array, and no attribute, per member
+            # and frame.
+            self.shown = {name: np.empty_like(self.flat[name][0]) for name in INTERPOLATED}
+            for name, values in self.shown.items():
+                for member, (a, b, shape) in zip(self.members, self.parts[name]):
+                    setattr(member, name, values[a:b].reshape(shape))
+        for name, values in self.shown.items():
+            first, last = self.flat[name]
+            # Manim's interpolate, (1 - rate) * first + rate * last, in the same steps.
+            np.multiply(first, 1 - rate, out=values)
+            values += rate * last
 
 
 class OpacityFade(StateTween):
