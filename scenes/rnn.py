@@ -225,7 +225,8 @@ class RnnUnrollScene(_RnnBase):
                 for mob in old_h:
                     self.h_grid.number_group.remove(mob)
                 self.h_grid.numbers.clear()
-                anims += [fade_out(mob) for mob in old_h]
+                if old_h:  # one removal from the scene, not one per number
+                    anims.append(fade_out(*old_h))
                 anims.append(move_to(marker, self.cells[t]))
             else:
                 anims.append(fade_in(marker))
