@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
-from manim import Animation, Camera, Mobject, Scene, Wait
+from manim import OUT, Animation, Camera, Mobject, Scene, Wait
 from manim.animation.composition import AnimationGroup
 from manim.animation.creation import DrawBorderThenFill, ShowPartial
 from manim.animation.movement import MoveAlongPath
@@ -146,7 +146,8 @@ def _reach(anim: Animation, pad: float) -> list[Box] | None:
         return []  # nothing changes
     if isinstance(anim, Transform):
         if anim.path_func is not straight_path() or anim.path_arc_centers is not None:
-            return None  # points travel along arcs, outside their start and end boxes
+            # Points travel along arcs, outside their start and end boxes.
+            return _arc_reach(anim, pad)
         states: list[Any] = [anim.mobject, anim.starting_mobject, anim.target_mobject]
         states.append(getattr(anim, "target_copy", None))
     elif isinstance(anim, OpacityFade):
@@ -185,6 +186,54 @@ def _reach(anim: Animation, pad: float) -> list[Box] | None:
         return []
     x0, y0, x1, y1 = np.array(boxes).T
     return [(float(x0.min()), float(y0.min()), float(x1.max()), float(y1.max()))]
+
+
+def _arc_reach(anim: Transform, pad: float) -> list[Box] | None:
+    """Boxes for a Transform whose points travel along arcs in the plane of the screen
+    (Manim's path_along_arc about OUT, e.g. ``path_arc=PI``), or None for other paths.
+
+    Each point turns about its own centre (computed as path_along_arc computes it) from
+    its start to its end, so at every moment it lies on the circle through its start
+    around that centre."""
+    func = anim.path_func
+    if getattr(func, "__qualname__", "") != "path_along_arc.<locals>.path":
+        return None
+    cells = dict(zip(func.__code__.co_freevars, [c.cell_contents for c in func.__closure__ or ()]))
+    angle, axis = cells.get("arc_angle"), cells.get("unit_axis")
+    if angle is None or axis is None or not np.array_equal(axis, OUT):
+        return None
+    start_mob, end_mob = anim.starting_mobject, getattr(anim, "target_copy", None)
+    if start_mob is None or end_mob is None:
+        return None
+    families = [
+        m.family_members_with_points() for m in (cast(Mobject, anim.mobject), start_mob, end_mob)
+    ]
+    if len({len(f) for f in families}) != 1:
+        return None
+    boxes: list[Box] = []
+    for mob, start, end in zip(*families):
+        if len(start.points) != len(end.points):
+            return None
+        if not len(start.points):
+            continue
+        vects = end.points - start.points  # (N, 3)
+        centres = start.points + 0.5 * vects
+        if angle != np.pi:
+            centres = centres + np.cross(axis, vects / 2.0) / np.tan(angle / 2)
+        radius = np.linalg.norm((start.points - centres)[:, :2], axis=1)[:, None]  # (N, 1)
+        low = (centres[:, :2] - radius).min(axis=0)
+        high = (centres[:, :2] + radius).max(axis=0)
+        stroke = max(_stroke_reach(m) for m in (mob, start, end))
+        grow = stroke * STROKE_UNIT * MITER_REACH + pad
+        boxes.append((low[0] - grow, low[1] - grow, high[0] + grow, high[1] + grow))
+    return [(float(a), float(b), float(c), float(d)) for a, b, c, d in boxes]
+
+
+def _stroke_reach(mob: Mobject) -> float:
+    return max(
+        _widest(getattr(mob, "stroke_width", 0.0)),
+        _widest(getattr(mob, "background_stroke_width", 0.0)),
+    )
 
 
 def _family_boxes(mob: Mobject, pad: float) -> list[Box]:

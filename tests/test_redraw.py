@@ -88,3 +88,44 @@ def test_every_frame_equals_manims_full_redraw(name: str, tmp_path: Path) -> Non
 def test_checked_scenes_are_registered() -> None:
     names = {e.name for e in SCENES}
     assert set(CHECKED) <= names
+
+
+def test_an_arc_path_redraws_what_it_passes_under(tmp_path: Path) -> None:
+    """A square turned along a half circle (path_arc=PI) passes under a bar drawn after
+    it, outside its start and end boxes: the bar must be redrawn on top, every frame."""
+    from manim import PI, Rectangle, Square, Transform, tempconfig
+    from manim.renderer.cairo_renderer import CairoRenderer
+
+    from scenes.base import TraceScene
+    from scenes.render import MANIM_SETTINGS
+
+    class Arc(TraceScene):
+        def construct(self) -> None:
+            square = Square(1.0).set_fill("#4477aa", 1).move_to((-3, -1, 0))
+            bar = Rectangle(width=1.2, height=0.4).set_fill("#ee6677", 1).move_to((0, 1.9, 0))
+            self.add(square, bar)
+            target = Square(1.0).set_fill("#44aa77", 1).move_to((3, -1, 0))
+            self.play(Transform(square, target, path_arc=-PI), run_time=1)
+
+    frames: dict[bool, list[np.ndarray]] = {}
+    settings = dict(MANIM_SETTINGS, media_dir=str(tmp_path), quality="low_quality", format="none")
+    for precise in (True, False):
+        with tempconfig(settings):
+            kwargs: dict[str, Any] = {} if precise else {"renderer": CairoRenderer()}
+            scene = Arc(trace=build_trace("conv-stride"), **kwargs)
+            scene.precise_redraw = precise
+            taken: list[np.ndarray] = []
+            add_frame = scene.renderer.add_frame
+
+            def capture(
+                frame: np.ndarray, num_frames: int = 1, keep: Any = taken, forward: Any = add_frame
+            ) -> None:
+                keep.extend([frame.copy()] * num_frames)
+                forward(frame, num_frames)
+
+            scene.renderer.add_frame = capture
+            scene.render()
+            frames[precise] = taken
+    assert len(frames[True]) == len(frames[False]) > 10
+    for n, (ours, manims) in enumerate(zip(frames[True], frames[False])):
+        assert np.array_equal(ours, manims), f"frame {n} differs"
