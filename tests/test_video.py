@@ -120,3 +120,41 @@ def test_an_encoder_failing_with_frames_queued_does_not_hang_the_finish(
     done.join(10)
     assert not done.is_alive(), "finish hung on a full queue"
     assert not (tmp_path / "v.mp4").exists()
+
+
+def test_render_into_shortens_the_gil_switch_interval_while_drawing() -> None:
+    """The encoder thread gets the GIL within 0.2 ms while the scene draws; the caller's
+    interval is back afterwards, also when the render fails."""
+    import sys
+
+    from scenes.frame_sink import SWITCH_INTERVAL, FrameSink, render_into
+
+    class Sink(FrameSink):
+        def start(self) -> None: ...
+        def add_frame(self, frame: np.ndarray, num_frames: int = 1) -> None: ...
+        def finish(self) -> None: ...
+        def abort(self) -> None: ...
+
+    class Renderer:
+        frame_listeners: list[Any] = []
+
+    class Scene:
+        renderer = Renderer()
+        seen = 0.0
+
+        def render(self) -> None:
+            self.seen = sys.getswitchinterval()
+
+    before = sys.getswitchinterval()
+    scene = Scene()
+    render_into(scene, Sink())
+    assert scene.seen == pytest.approx(SWITCH_INTERVAL)
+    assert sys.getswitchinterval() == before
+
+    class Failing(Scene):
+        def render(self) -> None:
+            raise RuntimeError("drawing failed")
+
+    with pytest.raises(RuntimeError):
+        render_into(Failing(), Sink())
+    assert sys.getswitchinterval() == before
