@@ -3,7 +3,10 @@ that hands the frames to them."""
 
 from __future__ import annotations
 
+import contextlib
+import queue
 import sys
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from types import TracebackType
@@ -54,6 +57,25 @@ class FrameSink(ABC):
         except BaseException:
             self.abort()
             raise
+
+
+def end_queue(frames: queue.Queue[Any], thread: threading.Thread, *, drop: bool = False) -> None:
+    """Put the end marker (None) on a writer thread's frame queue and wait for the thread.
+
+    The marker is offered again while the thread lives: a thread that failed takes
+    nothing more, and a plain ``put`` on its full queue would wait forever. With ``drop``
+    the frames still queued are thrown away first (an abort)."""
+    while thread.is_alive():
+        if drop:
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    frames.get_nowait()
+        try:
+            frames.put(None, timeout=0.1)
+            break
+        except queue.Full:
+            continue
+    thread.join()
 
 
 # How long the drawing thread may hold the GIL while the sink's thread waits for it.

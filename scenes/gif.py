@@ -38,7 +38,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from scenes.frame_sink import FrameSink
+from scenes.frame_sink import FrameSink, end_queue
 
 PALETTE_FILTER = "palettegen=stats_mode=diff"  # counts the colours of changing pixels only
 PALETTE_USE = "paletteuse=dither=bayer:bayer_scale=5:diff_mode=rectangle"
@@ -311,17 +311,7 @@ class GifWriter(FrameSink):
         """Tell the feeding thread that no frame follows and wait for it to end; with
         ``drop``, frames still queued are dropped, not sent."""
         assert self._proc is not None and self._thread is not None
-        while self._thread.is_alive():
-            if drop:
-                with contextlib.suppress(queue.Empty):
-                    while True:
-                        self._queue.get_nowait()
-            try:
-                self._queue.put(None, timeout=0.1)
-                break
-            except queue.Full:
-                continue
-        self._thread.join()
+        end_queue(self._queue, self._thread, drop=drop)
         return self._proc
 
     def _close_pipe(self) -> None:

@@ -23,7 +23,7 @@ import av
 import numpy as np
 from av.video.stream import VideoStream
 
-from scenes.frame_sink import FrameSink
+from scenes.frame_sink import FrameSink, end_queue
 from scenes.yuv import YuvConverter
 
 # Drawn frames waiting for the encoder, at most this many bytes of them (and at least a
@@ -90,14 +90,7 @@ class Mp4Writer(FrameSink):
 
     def finish(self) -> None:
         """Flush the encoder and close the file."""
-        # A thread that failed takes nothing more: do not wait on a full queue for it.
-        while self._thread.is_alive():
-            try:
-                self._queue.put(None, timeout=0.1)
-                break
-            except queue.Full:
-                continue
-        self._thread.join()
+        end_queue(self._queue, self._thread)
         if self._error is not None:
             self.dest.unlink(missing_ok=True)
             raise VideoError(f"could not encode the video: {self._error}"[:300])
