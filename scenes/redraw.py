@@ -153,20 +153,12 @@ def _reach(anim: Animation, pad: float) -> list[Box] | None:
     elif isinstance(anim, OpacityFade):
         states = [anim.mobject]  # only opacities change
     elif isinstance(anim, Shift):
-        # Begun, so at its start; every point moves on a line to itself + the vector.
+        # Begun, so at its start; every point moves on a line to itself + the vector:
+        # the hull below of the boxes now and shifted holds it throughout.
         dx, dy = float(anim.vector[0]), float(anim.vector[1])
         start = _family_boxes(cast(Mobject, anim.mobject), pad)
-        if not start:
-            return []
-        x0, y0, x1, y1 = np.array(start).T
-        return [
-            (
-                float(min(x0.min(), x0.min() + dx)),
-                float(min(y0.min(), y0.min() + dy)),
-                float(max(x1.max(), x1.max() + dx)),
-                float(max(y1.max(), y1.max() + dy)),
-            )
-        ]
+        shifted = [(x0 + dx, y0 + dy, x1 + dx, y1 + dy) for x0, y0, x1, y1 in start]
+        return _hull(start + shifted)
     elif isinstance(anim, (ShowPartial, DrawBorderThenFill)):
         # Partial curves and outlines of the same points: inside the mobject's own box.
         states = [anim.mobject, getattr(anim, "starting_mobject", None)]
@@ -181,7 +173,13 @@ def _reach(anim: Animation, pad: float) -> list[Box] | None:
         return None
     # Points move on straight lines from one state to another, so at every moment they
     # lie in the box around all the states (not in the union of their separate boxes).
-    boxes = [box for state in states if state is not None for box in _family_boxes(state, pad)]
+    return _hull(
+        [box for state in states if state is not None for box in _family_boxes(state, pad)]
+    )
+
+
+def _hull(boxes: list[Box]) -> list[Box]:
+    """The one box around ``boxes`` (none if there are none)."""
     if not boxes:
         return []
     x0, y0, x1, y1 = np.array(boxes).T
@@ -230,6 +228,7 @@ def _arc_reach(anim: Transform, pad: float) -> list[Box] | None:
 
 
 def _stroke_reach(mob: Mobject) -> float:
+    """The widest of a mobject's strokes (its own and its background stroke)."""
     return max(
         _widest(getattr(mob, "stroke_width", 0.0)),
         _widest(getattr(mob, "background_stroke_width", 0.0)),
@@ -249,15 +248,7 @@ def mobject_boxes(mobs: Sequence[Mobject], pad: float) -> np.ndarray:
     flat = np.concatenate(points)  # (P, 3)
     lo = np.minimum.reduceat(flat, starts, axis=0)  # (N, 3)
     hi = np.maximum.reduceat(flat, starts, axis=0)  # (N, 3)
-    stroke = np.array(
-        [
-            max(
-                _widest(getattr(m, "stroke_width", 0.0)),
-                _widest(getattr(m, "background_stroke_width", 0.0)),
-            )
-            for m in mobs
-        ]
-    )
+    stroke = np.array([_stroke_reach(m) for m in mobs])
     grow = (stroke * STROKE_UNIT * MITER_REACH + pad)[:, None]  # (N, 1)
     return np.hstack([lo[:, :2] - grow, hi[:, :2] + grow])
 
@@ -268,6 +259,6 @@ def _widest(width: Any) -> float:
         return 0.0
     if isinstance(width, (int, float)):  # the usual case, and np.float64
         return float(width)
-    if isinstance(width, np.ndarray) and width.ndim == 0:  # after a fade (fade.py copies)
+    if isinstance(width, np.ndarray) and width.ndim == 0:  # a tween's view (fade.py)
         return float(width)
     return float(np.max(width))  # slow for scalars: microseconds, and called per mobject

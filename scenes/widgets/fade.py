@@ -1,14 +1,14 @@
-"""Fading in and out by opacity alone, without copying what fades.
+"""Fades and moves that interpolate arrays instead of copying mobjects.
 
-Manim's FadeIn and FadeOut are Transforms: ``begin`` deep-copies the mobject twice (a
-faded start and the target) and every frame interpolates every point of every member.
-Our scenes fade in place (no shift, no scale), where only the opacities change, so
-``fade_in`` and ``fade_out`` keep each member's arrays (points, colours, widths) and the
-same arrays with alpha 0, and interpolate between them with Manim's own arithmetic: the
-frames are bit-identical, the adding (fade in) and removing (fade out, which then puts
-the mobject back as it was, as Manim's does) the same, without the copies. A shift,
-scale, target position, lag ratio or an image in the family gets Manim's own class.
-``tests/test_fade.py`` and ``tests/test_redraw.py`` compare the frames.
+Manim's FadeIn, FadeOut and ``.animate`` moves are Transforms: ``begin`` deep-copies the
+mobject twice (a start and a target) and every frame interpolates every member from one
+copy to the other. A fade in place changes only opacities and a move only shifts points,
+so ``fade_in``, ``fade_out``, ``shift_by`` and ``move_to`` keep each member's arrays
+(points, colours, widths) at the start and the end, and interpolate between them with
+Manim's own arithmetic: the frames are bit-identical, the adding (fade in) and removing
+(fade out, which then puts the mobject back as it was, as Manim's does) the same, without
+the copies. A shift, scale, target position, lag ratio or an image in the family gets
+Manim's own class. ``tests/test_fade.py`` and ``tests/test_redraw.py`` compare the frames.
 """
 
 from __future__ import annotations
@@ -41,13 +41,17 @@ def _fade(mobjects: tuple[Mobject, ...], appear: bool, kwargs: dict[str, Any]) -
         and kwargs.get("scale", 1) == 1
         and not kwargs.get("lag_ratio")
     )
-    drawable = all(isinstance(m, VMobject) or not m.has_points() for m in mobject.get_family())
-    if in_place and drawable:
+    if in_place and _drawable(mobject):
         return OpacityFade(
             mobject, appear, **{k: v for k, v in kwargs.items() if k not in MOVING_OPTIONS}
         )
     manim_class = FadeIn if appear else FadeOut
     return manim_class(*mobjects, **kwargs)
+
+
+def _drawable(mobject: Mobject) -> bool:
+    """Whether every member that is drawn is a VMobject (a tween's arrays are theirs)."""
+    return all(isinstance(m, VMobject) or not m.has_points() for m in mobject.get_family())
 
 
 class StateTween(Animation):
@@ -166,7 +170,7 @@ def shift_by(mobject: Mobject, vector: Any) -> Animation:
 
 
 def _shift(mobject: Mobject, vector: Any) -> Animation:
-    if all(isinstance(m, VMobject) or not m.has_points() for m in mobject.get_family()):
+    if _drawable(mobject):
         return Shift(mobject, vector)
     return cast(Animation, mobject.animate.shift(vector))
 
