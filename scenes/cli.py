@@ -8,6 +8,7 @@ that need them, so `explain --help` and `explain list` answer at once.
 from __future__ import annotations
 
 import functools
+import gc
 import shlex
 import sys
 from collections.abc import Callable
@@ -383,6 +384,11 @@ def main(argv: list[str] | None = None) -> None:
             raise
         typer.echo(f"error: {err.format_message()}", err=True)
         code = USAGE_EXIT
+    if argv is None:
+        # This process ends here. Python's shutdown runs full garbage collections over
+        # every object left (Manim's modules, a scene's mobjects): 0.3 s after a render,
+        # measured. Frozen objects are skipped; the system frees the memory anyway.
+        gc.freeze()
     sys.exit(code if isinstance(code, int) else 0)
 
 

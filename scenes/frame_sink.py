@@ -4,6 +4,7 @@ that hands the frames to them."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import queue
 import sys
 import threading
@@ -87,14 +88,21 @@ SWITCH_INTERVAL = 0.0002
 
 
 def render_into(scene: Any, sink: FrameSink) -> None:
-    """Render ``scene`` with every frame it draws going to ``sink``."""
+    """Render ``scene`` with every frame it draws going to ``sink``.
+
+    The objects that exist before the first frame (Manim's modules, the trace, the built
+    scene) are frozen out of the garbage collector while it draws: its full collections
+    walked all of them, 0.05 to 0.14 s a render, and found nothing to free there.
+    """
     interval = sys.getswitchinterval()
     with sink:
         add_frame_listener(scene.renderer, sink.add_frame)
         sys.setswitchinterval(min(interval, SWITCH_INTERVAL))
+        gc.freeze()
         try:
             scene.render()
         finally:
+            gc.unfreeze()
             sys.setswitchinterval(interval)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -215,6 +216,27 @@ def test_console_script_parser_errors_are_one_line(
     assert len(err) == 1 and err[0].startswith("error: ")
     for word in words:
         assert word.lower() in err[0].lower()
+
+
+def test_console_script_freezes_the_collector_only_when_it_owns_the_process(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Run as the console script (no argv given), ``main`` skips the shutdown's garbage
+    collections; called with arguments, as here in tests, it leaves the collector alone."""
+    import gc
+
+    from scenes import cli
+
+    frozen: list[bool] = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+    with pytest.raises(SystemExit):
+        cli.main(["list"])
+    assert frozen == []
+    monkeypatch.setattr(sys, "argv", ["explain", "list"])
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main()
+    assert exit_info.value.code == 0 and frozen == [True]
+    assert "conv-stride" in capsys.readouterr().out
 
 
 def test_console_script_without_arguments_shows_help(capsys: pytest.CaptureFixture[str]) -> None:

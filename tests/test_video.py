@@ -123,8 +123,10 @@ def test_an_encoder_failing_with_frames_queued_does_not_hang_the_finish(
 
 
 def test_render_into_shortens_the_gil_switch_interval_while_drawing() -> None:
-    """The encoder thread gets the GIL within 0.2 ms while the scene draws; the caller's
-    interval is back afterwards, also when the render fails."""
+    """The encoder thread gets the GIL within 0.2 ms while the scene draws, and the objects
+    that existed before are frozen out of the garbage collector; the caller's interval and
+    collector are back afterwards, also when the render fails."""
+    import gc
     import sys
 
     from scenes.frame_sink import SWITCH_INTERVAL, FrameSink, render_into
@@ -141,15 +143,20 @@ def test_render_into_shortens_the_gil_switch_interval_while_drawing() -> None:
     class Scene:
         renderer = Renderer()
         seen = 0.0
+        frozen = 0
 
         def render(self) -> None:
             self.seen = sys.getswitchinterval()
+            self.frozen = gc.get_freeze_count()
 
     before = sys.getswitchinterval()
+    frozen_before = gc.get_freeze_count()
     scene = Scene()
     render_into(scene, Sink())
     assert scene.seen == pytest.approx(SWITCH_INTERVAL)
+    assert scene.frozen > frozen_before
     assert sys.getswitchinterval() == before
+    assert gc.get_freeze_count() == frozen_before
 
     class Failing(Scene):
         def render(self) -> None:
@@ -158,3 +165,4 @@ def test_render_into_shortens_the_gil_switch_interval_while_drawing() -> None:
     with pytest.raises(RuntimeError):
         render_into(Failing(), Sink())
     assert sys.getswitchinterval() == before
+    assert gc.get_freeze_count() == frozen_before
