@@ -18,6 +18,11 @@ APT_PACKAGES=(python3-venv libcairo2-dev libpango1.0-dev pkg-config ffmpeg fonts
 
 log() { echo "setup: $*" >&2; }
 
+# Bytecode for explain's own modules. pip does not compile an editable install, and
+# where PYTHONDONTWRITEBYTECODE is set Python never writes it, so every command compiled
+# all of them again (0.1 s of each render). compileall skips files that are up to date.
+compile_bytecode() { "$VENV/bin/python" -m compileall -q mlcore scenes >/dev/null; }
+
 missing_apt=()
 if command -v dpkg-query >/dev/null 2>&1; then
   for pkg in "${APT_PACKAGES[@]}"; do
@@ -38,6 +43,7 @@ fi
 # changes, the Python side is installed again.
 want=$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -d' ' -f1)
 if [[ -x "$VENV/bin/explain" && -f "$STAMP" && "$(cat "$STAMP")" == "$want" ]]; then
+  compile_bytecode
   exit 0
 fi
 
@@ -56,5 +62,6 @@ if ! "$VENV/bin/python" -c "import torch" >/dev/null 2>&1; then
 fi
 log "installing explain and its dependencies"
 "${pip[@]}" install -e ".[dev]" 2> >(grep -v "is ignored: it is neither" >&2)
+compile_bytecode
 echo "$want" > "$STAMP"
 log "done: $VENV/bin/explain is ready"
