@@ -14,7 +14,9 @@ import numpy as np
 from manim import (
     DOWN,
     LEFT,
+    ORIGIN,
     RIGHT,
+    UP,
     Circle,
     Create,
     Dot,
@@ -205,11 +207,14 @@ class SaddleScene(TraceScene):
         frame = VMobject(stroke_color=self.theme.grid_stroke, stroke_width=2)
         frame.set_points_as_corners([self._point(x, y) for x, y in corners])
         ticks = VGroup()
-        for value in (-e, 0.0, e):
+        # The end labels line up with the frame's edges instead of centring on its corners:
+        # centred, the x axis's -e and the y axis's -e met at the bottom-left corner.
+        for value, x_edge, y_edge in ((-e, LEFT, DOWN), (0.0, ORIGIN, ORIGIN), (e, RIGHT, UP)):
             ticks.add(self.texts.number(value, SMALL_FONT_SIZE, self.theme.muted))
-            ticks[-1].next_to(self._point(value, -e), DOWN, buff=0.08)
+            ticks[-1].next_to(self._point(value, -e), DOWN, buff=0.08, aligned_edge=x_edge)
             ticks.add(self.texts.number(value, SMALL_FONT_SIZE, self.theme.muted))
-            ticks[-1].next_to(self._point(-e, value), LEFT, buff=0.08)
+            ticks[-1].next_to(self._point(-e, value), LEFT, buff=0.08, aligned_edge=y_edge)
+        self.tick_labels = ticks
         return VGroup(frame, ticks)
 
     def _polyline(self, points: list[list[float]], colour: str) -> VMobject:

@@ -10,6 +10,7 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from manim import DL, UR
 
 from mlcore.params import ParamError
 from mlcore.saddle import (
@@ -129,6 +130,17 @@ def test_saddle_scene_shows_the_outcomes(tmp_path: Path) -> None:
     assert scene.hessian_text.text == "Hessianat(0,0):eigenvalues−2,2"
     sgd, mom = (trace.extra["outcome"][k]["updates"] for k in ("sgd", "momentum"))
     assert f"off the ridge after {sgd} steps; momentum escapes after {mom}." in scene.captions[-2]
+
+
+def test_saddle_map_tick_labels_do_not_touch(tmp_path: Path) -> None:
+    """Both axes label -extent; centred on the bottom-left corner the two met there."""
+    scene = construct_scene(build_trace("saddle-point"), tmp_path)
+    boxes = [(m.get_corner(DL), m.get_corner(UR)) for m in scene.tick_labels]
+    assert len(boxes) == 6
+    for i, (lo_a, hi_a) in enumerate(boxes):
+        for lo_b, hi_b in boxes[i + 1 :]:
+            apart = (hi_a[:2] < lo_b[:2]) | (hi_b[:2] < lo_a[:2])
+            assert apart.any(), "two tick labels overlap"
 
 
 # --- custom surfaces -----------------------------------------------------------------
