@@ -125,7 +125,7 @@ class SoftmaxScene(TraceScene):
         )
         self.say(self.tr("softmax.step.probs"), hold=1.0)
 
-        self.target_mark = self._target_mark(bars)
+        self.target_mark = self._target_mark(bars, values)
         self._panel_add(
             "loss",
             self.tr(
@@ -221,15 +221,17 @@ class SoftmaxScene(TraceScene):
             self.play(fade_in(line, shift=0.1 * RIGHT), run_time=0.5)
         return line
 
-    def _target_mark(self, bars: VGroup) -> Rectangle:
-        bar = bars[self.target]
+    def _target_mark(self, bars: VGroup, values: VGroup) -> Rectangle:
+        """A frame around the target's bar and its value: around the bar alone, its top
+        edge ran through the value written just above the bar."""
+        marked = VGroup(bars[self.target], values[self.target])
         mark = Rectangle(
-            width=bar.width + 0.12,
-            height=bar.height + 0.12,
+            width=marked.width + 0.12,
+            height=marked.height + 0.12,
             stroke_color=self.theme.highlight,
             stroke_width=5,
         )
-        return mark.move_to(bar.get_center())
+        return mark.move_to(marked.get_center())
 
     # --- the equivalences and the overflow ----------------------------------------------
     def _clear_panel(self) -> None:

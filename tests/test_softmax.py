@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from manim import DL, UR
 
 from mlcore.params import ParamError, check_params
 from mlcore.softmax import (
@@ -160,3 +161,8 @@ def test_scene_shows_the_trace_numbers(overrides: dict[str, str], tmp_path: Path
     assert scene.panel_lines["max"].text.endswith(_plain(format_number(trace.extra["max"])))
     probs = ",".join(format_number(v) for v in trace.extra["overflow"]["probs"])
     assert _plain(probs) in scene.panel_lines["stable"].text
+    # The target's frame holds its probability's value, clear of the frame's stroke.
+    value, mark = scene.bar_values["probs"][tgt], scene.target_mark
+    stroke = mark.get_stroke_width() * 0.01  # scene units, as Cairo draws it
+    assert (value.get_corner(DL)[:2] > mark.get_corner(DL)[:2] + stroke / 2).all()
+    assert (value.get_corner(UR)[:2] < mark.get_corner(UR)[:2] - stroke / 2).all()
