@@ -8,6 +8,7 @@ product; tests (and ``verify_conv2d_trace`` at run time) compare the result with
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -74,25 +75,31 @@ def _seeded_values(params: ConvParams) -> tuple[torch.Tensor, torch.Tensor, torc
     return x, w, b
 
 
-def conv2d_trace(params: ConvParams) -> Trace:
-    """Record a convolution: one step per output cell, in (o, i, j) order."""
-    x, w, b = _seeded_values(params)
-    p, s, d, k = params.padding, params.stride, params.dilation, params.kernel_size
-    out_size = conv_output_size(params.input_size, k, s, p, d)
-    padded = F.pad(x, (p, p, p, p))  # (C, H+2p, W+2p), zeros around
-    out = torch.zeros(params.out_channels, out_size, out_size, dtype=torch.float64)  # (O, Ho, Wo)
+def window_steps(
+    grid: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, stride: int = 1, dilation: int = 1
+) -> tuple[torch.Tensor, list[dict[str, Any]]]:
+    """Slide ``weight`` over ``grid`` as ``F.conv2d`` does (no padding: ``grid`` has it),
+    one recorded step per output cell in (o, i, j) order: the cells under the kernel, their
+    products with it, each channel's sum, the bias and the value.
+
+    grid (C, H, W); weight (O, C, k, k); bias (O,). Returns the output (O, Ho, Wo).
+    """
+    channels, size = grid.shape[0], grid.shape[-1]
+    out_channels, k = weight.shape[0], weight.shape[-1]
+    out_size = conv_output_size(size, k, stride, 0, dilation)
+    out = torch.zeros(out_channels, out_size, out_size, dtype=torch.float64)  # (O, Ho, Wo)
     steps = []
-    for o in range(params.out_channels):
+    for o in range(out_channels):
         for i in range(out_size):
             for j in range(out_size):
-                top, left = i * s, j * s
-                taps = window_taps(top, left, k, d)
+                top, left = i * stride, j * stride
+                taps = window_taps(top, left, k, dilation)
                 rows = torch.tensor([t[0] for t in taps])
                 cols = torch.tensor([t[1] for t in taps])
-                window = padded[:, rows, cols]  # (C, k*k) the cells under the kernel
-                products = window * w[o].reshape(params.in_channels, -1)  # (C, k*k)
+                window = grid[:, rows, cols]  # (C, k*k) the cells under the kernel
+                products = window * weight[o].reshape(channels, -1)  # (C, k*k)
                 channel_sums = products.sum(dim=1)  # (C,)
-                value = channel_sums.sum() + b[o]
+                value = channel_sums.sum() + bias[o]
                 out[o, i, j] = value
                 steps.append(
                     {
@@ -102,10 +109,20 @@ def conv2d_trace(params: ConvParams) -> Trace:
                         "inputs": to_nested(window),
                         "products": to_nested(products),
                         "channel_sums": to_nested(channel_sums),
-                        "bias": float(b[o]),
+                        "bias": float(bias[o]),
                         "value": float(value),
                     }
                 )
+    return out, steps
+
+
+def conv2d_trace(params: ConvParams) -> Trace:
+    """Record a convolution: one step per output cell, in (o, i, j) order."""
+    x, w, b = _seeded_values(params)
+    p, s, d, k = params.padding, params.stride, params.dilation, params.kernel_size
+    out_size = conv_output_size(params.input_size, k, s, p, d)
+    padded = F.pad(x, (p, p, p, p))  # (C, H+2p, W+2p), zeros around
+    out, steps = window_steps(padded, w, b, s, d)  # (O, Ho, Wo)
     size = {
         "input": params.input_size,
         "kernel": k,

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from mlcore.conv import window_steps
 from mlcore.params import ParamError, param, params_to_dict
-from mlcore.sizes import conv_output_size, conv_transpose_output_size, window_taps
+from mlcore.sizes import conv_output_size, conv_transpose_output_size
 from mlcore.trace import Trace, to_nested
 
 # A stretched grid wider than this no longer has readable numbers at 480p.
@@ -65,7 +66,8 @@ def stretched_size(params: ConvTransposedParams) -> int:
 
 
 def conv_transposed_trace(params: ConvTransposedParams) -> Trace:
-    """Record the zero-stuffed grid and one convolution step per output cell."""
+    """Record the zero-stuffed grid and one convolution step per output cell (each with
+    one channel: its inputs and products are (1, k*k))."""
     gen = torch.Generator().manual_seed(params.seed)
     n, k, s, p = params.input_size, params.kernel_size, params.stride, params.padding
     x = torch.randint(1, 10, (1, n, n), generator=gen).double()  # (1, H, W)
@@ -85,25 +87,10 @@ def conv_transposed_trace(params: ConvTransposedParams) -> Trace:
     via_conv = conv_output_size(size, k)  # the same size seen as an ordinary convolution
     if out_size != via_conv:
         raise AssertionError(f"size functions disagree: {out_size} != {via_conv}")
-    out = torch.zeros(1, out_size, out_size, dtype=torch.float64)  # (1, Ho, Wo)
-    steps = []
-    for i in range(out_size):
-        for j in range(out_size):
-            taps = window_taps(i, j, k)
-            window = torch.tensor([float(stretched[r, c]) for r, c in taps])  # (k*k,)
-            products = window * flipped.reshape(-1)  # (k*k,)
-            value = float(products.sum())
-            out[0, i, j] = value
-            steps.append(
-                {
-                    "out": [0, i, j],
-                    "window": [i, j],
-                    "taps": taps,
-                    "inputs": to_nested(window),
-                    "products": to_nested(products),
-                    "value": value,
-                }
-            )
+    # The ordinary convolution's own loop, over the one-channel stretched grid.
+    out, steps = window_steps(
+        stretched[None], flipped[None, None], torch.zeros(1, dtype=torch.float64)
+    )  # (1, Ho, Wo)
     sizes = {
         "input": n,
         "kernel": k,

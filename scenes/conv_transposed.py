@@ -195,7 +195,7 @@ class ConvTransposedScene(TraceScene):
         flipped = [v for row in self.trace.tensors["flipped"] for v in row]  # (k*k,)
         terms = [
             f"{format_number(x)}·{_paren(format_number(w))}"
-            for x, w in zip(step["inputs"], flipped)
+            for x, w in zip(step["inputs"][0], flipped)  # the one channel's (k*k,)
             if x != 0
         ]
         body = " + ".join(terms) if terms else "0"
