@@ -30,9 +30,30 @@ CURVE_SAMPLES = 81
 TOL = 1e-9
 
 
-def _data_fields_check(x: tuple[float, ...], y: tuple[float, ...]) -> None:
-    if len(x) != len(y):
-        raise ParamError("y", f"must have as many values as x ({len(x)}), got {len(y)}")
+@dataclass(frozen=True)
+class LinearData:
+    """The course's data for y = w·x, shared by the three scenes that fit it."""
+
+    x: tuple[float, ...] = param(
+        (1.0, 2.0, 3.0), "inputs x", low=-10, high=10, min_len=1, max_len=MAX_POINTS
+    )
+    y: tuple[float, ...] = param(
+        (2.0, 4.0, 6.0), "targets y (one per x)", low=-30, high=30, min_len=1, max_len=MAX_POINTS
+    )
+
+    def validate(self) -> None:
+        if len(self.x) != len(self.y):
+            raise ParamError(
+                "y", f"must have as many values as x ({len(self.x)}), got {len(self.y)}"
+            )
+
+
+@dataclass(frozen=True)
+class DescentStart(LinearData):
+    """Where gradient descent starts and how far each update goes."""
+
+    w0: float = param(1.0, "starting weight", low=-10, high=10)
+    lr: float = param(0.01, "learning rate (step size)", low=1e-6, high=1.0)
 
 
 def mse_torch(w: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -67,21 +88,15 @@ def _tensor(values: tuple[float, ...]) -> torch.Tensor:
 
 
 @dataclass(frozen=True)
-class LinearLossParams:
+class LinearLossParams(LinearData):
     """Exhaustive search over the weight of y = w·x on a small data set."""
 
-    x: tuple[float, ...] = param(
-        (1.0, 2.0, 3.0), "inputs x", low=-10, high=10, min_len=1, max_len=MAX_POINTS
-    )
-    y: tuple[float, ...] = param(
-        (2.0, 4.0, 6.0), "targets y (one per x)", low=-30, high=30, min_len=1, max_len=MAX_POINTS
-    )
     w_min: float = param(0.0, "first weight tried", low=-10, high=10)
     w_max: float = param(4.0, "last weight tried", low=-10, high=10)
     w_step: float = param(0.1, "distance between weights tried", low=0.01, high=5)
 
     def validate(self) -> None:
-        _data_fields_check(self.x, self.y)
+        super().validate()
         if self.w_max <= self.w_min:
             raise ParamError("w_max", f"must be greater than w_min ({self.w_min})")
         count = search_count(self.w_min, self.w_max, self.w_step)
@@ -140,22 +155,11 @@ def verify_linear_loss_trace(trace: Trace) -> None:
 
 
 @dataclass(frozen=True)
-class GradientDescentParams:
+class GradientDescentParams(DescentStart):
     """Batch gradient descent on y = w·x: every update uses all the data."""
 
-    x: tuple[float, ...] = param(
-        (1.0, 2.0, 3.0), "inputs x", low=-10, high=10, min_len=1, max_len=MAX_POINTS
-    )
-    y: tuple[float, ...] = param(
-        (2.0, 4.0, 6.0), "targets y (one per x)", low=-30, high=30, min_len=1, max_len=MAX_POINTS
-    )
-    w0: float = param(1.0, "starting weight", low=-10, high=10)
-    lr: float = param(0.01, "learning rate (step size)", low=1e-6, high=1.0)
     epochs: int = param(100, "passes over the data (one update each)", low=1, high=MAX_UPDATES)
     beta: float = param(0.9, "smoothing factor of the averaged cost curve", low=0.0, high=0.99)
-
-    def validate(self) -> None:
-        _data_fields_check(self.x, self.y)
 
 
 @dataclass(frozen=True)
@@ -317,17 +321,9 @@ def verify_gradient_descent_trace(trace: Trace) -> None:
 
 
 @dataclass(frozen=True)
-class SGDParams:
+class SGDParams(DescentStart):
     """Mini-batch gradient descent: batch_size 1 is SGD, len(x) is batch GD."""
 
-    x: tuple[float, ...] = param(
-        (1.0, 2.0, 3.0), "inputs x", low=-10, high=10, min_len=1, max_len=MAX_POINTS
-    )
-    y: tuple[float, ...] = param(
-        (2.0, 4.0, 6.0), "targets y (one per x)", low=-30, high=30, min_len=1, max_len=MAX_POINTS
-    )
-    w0: float = param(1.0, "starting weight", low=-10, high=10)
-    lr: float = param(0.01, "learning rate (step size)", low=1e-6, high=1.0)
     epochs: int = param(20, "passes over the data", low=1, high=100)
     batch_size: int = param(2, "samples per update (1: SGD, all: batch GD)", low=1, high=MAX_POINTS)
     shuffle: bool = param(True, "visit the samples in a new random order every epoch")
@@ -335,7 +331,7 @@ class SGDParams:
     beta: float = param(0.9, "smoothing factor of the averaged cost curve", low=0.0, high=0.99)
 
     def validate(self) -> None:
-        _data_fields_check(self.x, self.y)
+        super().validate()
         n = len(self.x)
         if self.batch_size > n:
             raise ParamError("batch_size", f"must be at most the number of samples ({n})")
