@@ -70,6 +70,7 @@ class _PlotScene(TraceScene):
 
     readout_mob: Text
     title_mob: Text
+    curve_plot: PlotAxes
 
     def panels(self, left: VGroup, right: VGroup) -> VGroup:
         body = VGroup(left, right).arrange(RIGHT, buff=PANEL_GAP)
@@ -79,6 +80,27 @@ class _PlotScene(TraceScene):
     def make_title(self, key: str) -> Text:
         self.title_mob = self.title(self.tr(key))
         return self.title_mob
+
+    def mse_plot(self) -> PlotAxes:
+        """The left panel of gradient-descent and sgd: the MSE over the weights traced."""
+        tens = self.trace.tensors
+        return PlotAxes(
+            _range(tens["curve_w"], include_zero=False),
+            _range(tens["curve_mse"]),
+            PANEL_WIDTH,
+            PANEL_HEIGHT,
+            self.theme,
+            self.texts,
+            self.tr("optim.axis.w"),
+            self.tr("optim.axis.mse"),
+        )
+
+    def traced_mse_curve(self) -> VMobject:
+        """The traced MSE curve on ``mse_plot``'s axes (``self.curve_plot``)."""
+        tens = self.trace.tensors
+        return self.curve_plot.polyline(
+            tens["curve_w"], tens["curve_mse"], self.theme.negative, 2.5
+        )
 
     def readout(self, content: str, anchor: VGroup) -> Text:
         max_width = config.frame_width - 1.0
@@ -203,16 +225,7 @@ class GradientDescentScene(_PlotScene):
         ws, losses, smoothed = tens["w"], tens["loss"], tens["smoothed"]
         epochs = list(range(len(ws)))
         title = self.make_title("optim.gd.title")
-        self.curve_plot = PlotAxes(
-            _range(tens["curve_w"], include_zero=False),
-            _range(tens["curve_mse"]),
-            PANEL_WIDTH,
-            PANEL_HEIGHT,
-            theme,
-            self.texts,
-            self.tr("optim.axis.w"),
-            self.tr("optim.axis.mse"),
-        )
+        self.curve_plot = self.mse_plot()
         self.cost_plot = PlotAxes(
             _range(epochs),
             _range([*losses, *smoothed]),
@@ -224,7 +237,7 @@ class GradientDescentScene(_PlotScene):
             self.tr("optim.axis.cost"),
         )
         body = self.panels(self.curve_plot, self.cost_plot)
-        curve = self.curve_plot.polyline(tens["curve_w"], tens["curve_mse"], theme.negative, 2.5)
+        curve = self.traced_mse_curve()
         self.play(fade_in(title), fade_in(body), Create(curve), run_time=0.9)
         self.say(self.tr("optim.gd.intro", lr=fmt_param(prm["lr"])), hold=0.8)
 
@@ -332,16 +345,7 @@ class SGDScene(_PlotScene):
             "sgd": theme.weight_fill,
         }
         title = self.make_title("optim.sgd.title")
-        self.curve_plot = PlotAxes(
-            _range(tens["curve_w"], include_zero=False),
-            _range(tens["curve_mse"]),
-            PANEL_WIDTH,
-            PANEL_HEIGHT,
-            theme,
-            self.texts,
-            self.tr("optim.axis.w"),
-            self.tr("optim.axis.mse"),
-        )
+        self.curve_plot = self.mse_plot()
         all_costs = [c for _, r in runs for c in (*r["loss"], *r["smoothed"])]
         small_h = (PANEL_HEIGHT + 0.4) / len(runs) - 0.55
         self.cost_plots = {
@@ -364,7 +368,7 @@ class SGDScene(_PlotScene):
         body = self.panels(self.curve_plot, right)
         for name, _ in runs:
             self.cost_plots[name].y_label.set_color(colours[name])
-        curve = self.curve_plot.polyline(tens["curve_w"], tens["curve_mse"], theme.negative, 2.5)
+        curve = self.traced_mse_curve()
         self.play(fade_in(title), fade_in(body), Create(curve), run_time=0.9)
         self.say(self.tr("optim.sgd.intro", n=len(tens["x"]), lr=fmt_param(prm["lr"])), hold=1.0)
         self.dots = {
