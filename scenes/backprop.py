@@ -202,7 +202,7 @@ class BackpropScene(TraceScene):
             self.texts.fitted(first, width, LINE_SIZE, self.theme.muted),
             self.texts.fitted(second, width, LINE_SIZE, self.theme.text),
         ).arrange(DOWN, buff=0.12)
-        new.next_to(self.caption.make("x"), UP, buff=0.2)
+        self.caption.place_above(new, 0.2)
         self.remove(self._lines)
         self.add(new)
         self._lines = new

@@ -14,7 +14,6 @@ from manim import (
     DOWN,
     LEFT,
     RIGHT,
-    UP,
     Mobject,
     ReplacementTransform,
     Square,
@@ -275,7 +274,7 @@ class ConvScene(TraceScene):
             LABEL_FONT_SIZE,
             self.theme.text,
         )
-        line.next_to(self.caption.make("x"), UP, buff=0.3)
+        self.caption.place_above(line, 0.3)
         result_glyphs = len(format_number(step["value"]))  # the line ends with the value
         self.play(Write(line), run_time=0.9)
         number = self.outputs[o].fill_in(i, j, step["value"])
@@ -302,7 +301,7 @@ class ConvScene(TraceScene):
         if formula.width > config.frame_width - 2 * SIDE_MARGIN:
             formula.arrange(DOWN, aligned_edge=LEFT, buff=0.1)
             formula.scale_to_fit_width(min(formula.width, config.frame_width - 2 * SIDE_MARGIN))
-        formula.next_to(self.caption.make("x"), UP, buff=0.3)
+        self.caption.place_above(formula, 0.3)
         self.play(fade_in(formula), run_time=0.6)
 
 

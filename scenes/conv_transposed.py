@@ -11,7 +11,6 @@ from typing import Any
 
 from manim import (
     RIGHT,
-    UP,
     Animation,
     ReplacementTransform,
     TransformFromCopy,
@@ -145,7 +144,7 @@ class ConvTransposedScene(TraceScene):
             LABEL_FONT_SIZE,
             theme.accent,
         )
-        formula.next_to(self.caption.make("x"), UP, buff=0.3)
+        self.caption.place_above(formula, 0.3)
         self.formula = formula
         self.play(fade_in(formula), run_time=0.5)
         self.say(self.tr("convt.outro", output_shape=shape_text(out.shape)), hold=1.5)
@@ -208,7 +207,7 @@ class ConvTransposedScene(TraceScene):
         line = self.texts.fitted(
             text, config.frame_width - 2 * SIDE_MARGIN, LABEL_FONT_SIZE, self.theme.text
         )
-        line.next_to(self.caption.make("x"), UP, buff=0.3)
+        self.caption.place_above(line, 0.3)
         glyphs = len(format_number(step["value"]))
         self.play(Write(line), run_time=0.8)
         number = self.output.fill_in(i, j, step["value"])

@@ -149,7 +149,7 @@ class PoolScene(TraceScene):
             ),
             color=theme.accent,
         )
-        formula.next_to(self.caption.make("x"), UP, buff=0.3)
+        self.caption.place_above(formula, 0.3)
         self.formula = formula
         self.play(fade_in(formula), run_time=0.5)
         self.say(self.tr(f"pool.outro.{self.mode}", output_shape=shape_text(out.shape)), hold=1.5)
@@ -236,7 +236,7 @@ class PoolScene(TraceScene):
             LABEL_FONT_SIZE,
             self.theme.text,
         )
-        line.next_to(self.caption.make("x"), UP, buff=0.3)
+        self.caption.place_above(line, 0.3)
         self.lines.append(line)
         self.play(Write(line), run_time=0.7)
         self._fill(step, 0.6)

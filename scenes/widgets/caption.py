@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from manim import DOWN, UP, Animation, Scene, Text, config
+from manim import DOWN, UP, Animation, Mobject, Scene, Text, config
 
 from scenes.widgets.fade import fade_in, fade_out
 from scenes.widgets.numbers import TextFactory
 
 CAPTION_FONT_SIZE = 24
 EDGE_BUFF = 0.3
+# As tall as a caption line gets: a capital, a descender and a CJK glyph (the tallest).
+TALLEST_LINE = "Ay高"
 
 
 class Caption:
@@ -28,6 +30,13 @@ class Caption:
         max_width = config.frame_width - 2 * EDGE_BUFF
         mob = self.texts.fitted(content, max_width, CAPTION_FONT_SIZE, self.color)
         return mob.to_edge(DOWN, buff=EDGE_BUFF)
+
+    def place_above(self, mob: Mobject, buff: float) -> Mobject:
+        """Put ``mob`` centred above the caption line, ``buff`` clear of the tallest caption.
+
+        Placed against a short line such as "x", a line above came to within 5 px of a
+        caption with capitals and descenders."""
+        return mob.next_to(self.make(TALLEST_LINE), UP, buff=buff)
 
     def show(self, content: str) -> list[Animation]:
         """Animations that replace the caption with ``content``."""
