@@ -85,7 +85,7 @@ class ActivationScene(TraceScene):
         blocks = [VGroup(n.next_to(p, UP, buff=0.2), p) for n, p in zip(names, plots)]
         self._row(blocks)
         curves = [
-            p.polyline(xs, t[name], self.theme.output_fill) for p, name in zip(plots, CURVE_NAMES)
+            p.polyline(xs, t[name], self.theme.output_ink) for p, name in zip(plots, CURVE_NAMES)
         ]
         self.play(*[fade_in(b) for b in blocks], run_time=0.6)
         self.say(self.tr("activation.intro", n=len(xs)))
@@ -135,7 +135,7 @@ class ActivationScene(TraceScene):
         self.play(*[fade_in(b) for b in blocks], fade_in(weights), run_time=0.6)
         self.say(self.tr("activation.step.layers", h=len(t["b1"])))
 
-        stacked = left.polyline(xs, t["stacked"], self.theme.output_fill)
+        stacked = left.polyline(xs, t["stacked"], self.theme.output_ink)
         self.play(Create(stacked), run_time=1.0)
         composed = DashedVMobject(
             left.polyline(xs, t["composed"], self.theme.highlight), num_dashes=DASHES
@@ -155,7 +155,7 @@ class ActivationScene(TraceScene):
         self.play(Create(composed), fade_in(formula), run_time=1.2)
         self.say(self.tr("activation.step.collapse"), hold=2.0)
 
-        bent = right.polyline(xs, t["bent"], self.theme.output_fill)
+        bent = right.polyline(xs, t["bent"], self.theme.output_ink)
         self.play(Create(bent), run_time=1.2)
         note = self.label(self.tr("activation.bent.note"), color=self.theme.muted)
         note.next_to(right, DOWN, buff=0.2)
@@ -176,5 +176,5 @@ class ActivationScene(TraceScene):
             b2=format_number(t["b2"][0]),
         )
         return self.texts.fitted(
-            content, config.frame_width - 2 * SIDE_MARGIN, LABEL_FONT_SIZE, self.theme.weight_fill
+            content, config.frame_width - 2 * SIDE_MARGIN, LABEL_FONT_SIZE, self.theme.weight_ink
         )

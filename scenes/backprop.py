@@ -133,7 +133,7 @@ class BackpropScene(TraceScene):
             width=self.box_w,
             height=self.box_h,
             corner_radius=0.12 * self.scale_,
-            stroke_color=colour,
+            stroke_color=self.theme.ink(colour),
             stroke_width=3.0,
             fill_color=colour,
             fill_opacity=0.35 if node["op"] in ("var", "const") else 0.12,

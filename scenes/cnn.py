@@ -75,7 +75,7 @@ class BoxFactory:
             corner_radius=0.08,
             width=text.width + 2 * BOX_PAD,
             height=text.height + 2 * BOX_PAD,
-            stroke_color=color,
+            stroke_color=self.scene.theme.ink(color),
             fill_color=color,
             fill_opacity=0.35,
         )
@@ -213,7 +213,7 @@ class CnnShapesScene(TraceScene):
         frame = Rectangle(
             width=lines.width + 0.2,
             height=FEATURE_AREA,
-            stroke_color=self.theme.output_fill,
+            stroke_color=self.theme.output_ink,
             fill_color=self.theme.output_fill,
             fill_opacity=0.25,
         )
@@ -488,7 +488,7 @@ class ResidualScene(TraceScene):
         norms = [trace.tensors["plain_grad_norms"][0], trace.tensors["residual_grad_norms"][0]]
         for values, norm, color, key in (
             (plain, norms[0], theme.negative, "res.plain"),
-            (residual, norms[1], theme.output_fill, "res.residual"),
+            (residual, norms[1], theme.output_ink, "res.residual"),
         ):
             # Points from the output (right) to the input (left): drawn as backprop runs.
             pts = [point(layer, values[layer]) for layer in range(depth, -1, -1)]

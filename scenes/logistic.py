@@ -66,7 +66,7 @@ class LogisticScene(TraceScene):
         x_lo, x_hi, _ = self.axes.axes.x_range
         self.x_span = (float(x_lo), float(x_hi))
         half = self._dashed((self.x_span[0], 0.5), (self.x_span[1], 0.5), theme.muted)
-        dots = VGroup(*[self.axes.dot(x, y, theme.input_fill, 0.1) for x, y in zip(xs, ys)])
+        dots = VGroup(*[self.axes.dot(x, y, theme.input_ink, 0.1) for x, y in zip(xs, ys)])
 
         title = self.title(self.tr("logistic.title"))
         self.play(
@@ -147,12 +147,12 @@ class LogisticScene(TraceScene):
     # --- pieces -----------------------------------------------------------------------
     def _curve(self, snapshot: int) -> VMobject:
         t = self.trace.tensors
-        return self.axes.polyline(t["curve_x"], t["curve_p"][snapshot], self.theme.output_fill)
+        return self.axes.polyline(t["curve_x"], t["curve_p"][snapshot], self.theme.output_ink)
 
     def _prob_dots(self, step: dict[str, Any]) -> VGroup:
         xs = self.trace.tensors["x"]
         return VGroup(
-            *[self.axes.dot(x, p, self.theme.output_fill, 0.06) for x, p in zip(xs, step["probs"])]
+            *[self.axes.dot(x, p, self.theme.output_ink, 0.06) for x, p in zip(xs, step["probs"])]
         )
 
     def _dashed(self, start: tuple[float, float], end: tuple[float, float], color: str) -> Mobject:
@@ -198,7 +198,7 @@ class LogisticScene(TraceScene):
         p = format_number(step["probs"][r], LOSS_DECIMALS)
         bce = format_number(step["sample_loss"][r], LOSS_DECIMALS)
         return [
-            self._cell(r, 2, "p", p, self.theme.output_fill),
+            self._cell(r, 2, "p", p, self.theme.output_ink),
             self._cell(r, 3, "bce", bce, self.theme.text),
         ]
 

@@ -145,7 +145,7 @@ class LinearLossScene(_PlotScene):
             self.tr("optim.axis.mse"),
         )
         body = self.panels(self.data_plot, self.loss_plot)
-        points = VGroup(*[self.data_plot.dot(x, y, theme.input_fill, 0.09) for x, y in zip(xs, ys)])
+        points = VGroup(*[self.data_plot.dot(x, y, theme.input_ink, 0.09) for x, y in zip(xs, ys)])
         self.play(fade_in(title), fade_in(body), fade_in(points), run_time=0.8)
         self.say(self.tr("optim.linear.intro", n=len(xs)), hold=1.0)
 
@@ -197,7 +197,7 @@ class LinearLossScene(_PlotScene):
         xs, ys = self.trace.tensors["x"], self.trace.tensors["y"]
         order = sorted(range(len(xs)), key=lambda i: xs[i])
         line = self.data_plot.polyline(
-            [xs[i] for i in order], [step["pred"][i] for i in order], self.theme.weight_fill, 4
+            [xs[i] for i in order], [step["pred"][i] for i in order], self.theme.weight_ink, 4
         )
         residuals = VGroup(
             *[
@@ -241,7 +241,7 @@ class GradientDescentScene(_PlotScene):
         self.play(fade_in(title), fade_in(body), Create(curve), run_time=0.9)
         self.say(self.tr("optim.gd.intro", lr=fmt_param(prm["lr"])), hold=0.8)
 
-        self.dot = self.curve_plot.dot(ws[0], losses[0], theme.weight_fill, 0.1)
+        self.dot = self.curve_plot.dot(ws[0], losses[0], theme.weight_ink, 0.1)
         self.readout_mob = self.readout(self._readout(0), body)
         self.play(fade_in(self.dot), fade_in(self.readout_mob), run_time=0.4)
         detailed = min(DETAILED_EPOCHS, len(trace.steps))
@@ -265,7 +265,7 @@ class GradientDescentScene(_PlotScene):
             self.say(self.tr("optim.gd.fast", epochs=len(ws) - 1))
             bounds = _chunks(detailed, len(ws) - 1, FAST_CHUNKS)
             for a, b in bounds:
-                path = self.curve_plot.polyline(ws[a : b + 1], losses[a : b + 1], theme.weight_fill)
+                path = self.curve_plot.polyline(ws[a : b + 1], losses[a : b + 1], theme.weight_ink)
                 self.swap_readout(self._readout(b), body)
                 self.play(
                     MoveAlongPath(self.dot, path),
@@ -340,9 +340,9 @@ class SGDScene(_PlotScene):
         prm, tens = trace.params, trace.tensors
         runs = [(k, trace.extra["runs"][k]) for k in RUN_ORDER if k in trace.extra["runs"]]
         colours = {
-            "batch": theme.output_fill,
-            "minibatch": theme.input_fill,
-            "sgd": theme.weight_fill,
+            "batch": theme.output_ink,
+            "minibatch": theme.input_ink,
+            "sgd": theme.weight_ink,
         }
         title = self.make_title("optim.sgd.title")
         self.curve_plot = self.mse_plot()

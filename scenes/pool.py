@@ -194,7 +194,7 @@ class PoolScene(TraceScene):
     def _winner_ring(self, cell: float) -> Square:
         ring = Square(
             side_length=cell * ARGMAX_SCALE,
-            stroke_color=self.theme.output_fill,
+            stroke_color=self.theme.output_ink,
             stroke_width=6 * cell + 3,
             fill_color=self.theme.output_fill,
             fill_opacity=WINNER_FILL_OPACITY,

@@ -94,7 +94,7 @@ class _RnnBase(TraceScene):
 
     def box(self, content: str, width: float, color: str) -> VGroup:
         rect = RoundedRectangle(
-            corner_radius=0.1, width=width, height=BOX_HEIGHT, stroke_color=color
+            corner_radius=0.1, width=width, height=BOX_HEIGHT, stroke_color=self.theme.ink(color)
         )
         rect.set_fill(color, opacity=BOX_OPACITY)
         label = self.texts.fitted(content, width * 0.9, LABEL_FONT_SIZE, self.theme.text)
@@ -117,7 +117,7 @@ class _RnnBase(TraceScene):
     def prediction_text(self, prediction: str, target: str, font_size: float) -> VGroup:
         """The predicted string, each character green if it matches the target, else red."""
         chars = [
-            self.char(ch, font_size, self.theme.output_fill if ch == want else self.theme.negative)
+            self.char(ch, font_size, self.theme.output_ink if ch == want else self.theme.negative)
             for ch, want in zip(prediction, target)
         ]
         return VGroup(*chars).arrange(RIGHT, buff=0.04, aligned_edge=DOWN)
@@ -277,7 +277,7 @@ class RnnUnrollScene(_RnnBase):
         arrows = VGroup(self.arrow(h0, self.cells[0], RIGHT))
         arrows.add(*[self.arrow(a, b, RIGHT) for a, b in zip(self.cells, self.cells[1:])])
         self.input_chars = [
-            self.char(step["char"], CHAR_FONT_SIZE, theme.input_fill).next_to(
+            self.char(step["char"], CHAR_FONT_SIZE, theme.input_ink).next_to(
                 cell, DOWN, buff=SMALL_GAP
             )
             for step, cell in zip(steps, self.cells)
@@ -405,7 +405,7 @@ class RnnUnrollScene(_RnnBase):
     def _predicted_char(self, step: dict[str, Any], t: int) -> Text:
         """The predicted character above the cell, replacing the target shown there."""
         ok = step["predicted"] == step["target"]
-        colour = self.theme.output_fill if ok else self.theme.negative
+        colour = self.theme.output_ink if ok else self.theme.negative
         char = self.char(step["predicted"], CHAR_FONT_SIZE, colour)
         char.move_to((self.target_chars[t].get_x(), self.pred_label.get_y(), 0.0))
         self.predicted_chars.append(char)
@@ -427,7 +427,7 @@ class RnnUnrollScene(_RnnBase):
         pairs = list(zip(record["prediction"], self.trace.params["target"]))
         old = self.predicted_chars[: len(pairs)]
         for t, (ch, want) in enumerate(pairs):
-            colour = self.theme.output_fill if ch == want else self.theme.negative
+            colour = self.theme.output_ink if ch == want else self.theme.negative
             self.predicted_chars[t] = self.char(ch, CHAR_FONT_SIZE, colour).move_to(old[t])
         # An instant swap (see replace_numbers); one pass over the scene each way.
         self.remove(*old)
@@ -463,7 +463,7 @@ class RnnLayersScene(_RnnBase):
         rows_left = [self.label(self.tr("rnn.layer", layer=layer)) for layer in range(layers)]
         weight_labels = [
             self.label(
-                self.tr("rnn.layer_weights", layer=layer), WEIGHT_LABEL_FONT_SIZE, theme.weight_fill
+                self.tr("rnn.layer_weights", layer=layer), WEIGHT_LABEL_FONT_SIZE, theme.weight_ink
             )
             for layer in range(layers)
         ]
@@ -486,7 +486,7 @@ class RnnLayersScene(_RnnBase):
             g = TensorGrid(
                 1, v, in_cell, theme, self.texts, theme.input_fill, [inputs[t].tolist()], widest="1"
             )
-            char = self.char(trace.params["input"][t], CHAR_FONT_SIZE, theme.input_fill).next_to(
+            char = self.char(trace.params["input"][t], CHAR_FONT_SIZE, theme.input_ink).next_to(
                 g, DOWN, buff=SMALL_GAP
             )
             self.input_grids.append(g)
@@ -514,7 +514,7 @@ class RnnLayersScene(_RnnBase):
                     corner_radius=0.08,
                     width=g.width + 0.2,
                     height=g.height + 0.2,
-                    stroke_color=theme.weight_fill,
+                    stroke_color=theme.weight_ink,
                     stroke_width=3,
                 ).move_to(g)
                 boxes.append(box)
@@ -583,10 +583,10 @@ class RnnLayersScene(_RnnBase):
         # Two results, two colours: output (the top layer at every step) in the output
         # colour, hidden (every layer at the last step) in the highlight colour.
         out_mark = SurroundingRectangle(
-            top, color=theme.output_fill, buff=0.1, stroke_width=MARK_STROKE
+            top, color=theme.output_ink, buff=0.1, stroke_width=MARK_STROKE
         )
         self.output_label = self.label(
-            f"{self.tr('rnn.output')} {shape_text(shapes['output'])}", color=theme.output_fill
+            f"{self.tr('rnn.output')} {shape_text(shapes['output'])}", color=theme.output_ink
         )
         last = VGroup(*[self.layer_boxes[layer][-1] for layer in range(layers)])
         hid_mark = SurroundingRectangle(
@@ -630,7 +630,7 @@ class EmbeddingScene(_RnnBase):
         )
         row_chars = VGroup(
             *[
-                self.char(ch, CHAR_FONT_SIZE, theme.input_fill).next_to(
+                self.char(ch, CHAR_FONT_SIZE, theme.input_ink).next_to(
                     self.one_hot_grid.cell(t, 0), LEFT, buff=SMALL_GAP
                 )
                 for t, ch in enumerate(prm["input"])

@@ -69,8 +69,8 @@ class SaddleScene(TraceScene):
         self.extent = float(extra["extent"])
         self.colours = {
             "gd": theme.highlight,
-            "sgd": theme.weight_fill,
-            "momentum": theme.output_fill,
+            "sgd": theme.weight_ink,
+            "momentum": theme.output_ink,
         }
         custom = extra["saddle"]["at"] == "gd_end"
         title_key = "saddle.title.custom" if custom else "saddle.title"

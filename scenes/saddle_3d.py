@@ -60,8 +60,8 @@ class Saddle3DScene(TraceScene, ThreeDScene):
         self.saddle = extra["saddle"]
         self.colours = {
             "gd": theme.highlight,
-            "sgd": theme.weight_fill,
-            "momentum": theme.output_fill,
+            "sgd": theme.weight_ink,
+            "momentum": theme.output_ink,
         }
         self.extent = float(extra["extent"])
         values = np.asarray(extra["grid"]["f"], dtype=float) - self.saddle["value"]  # (G, G)

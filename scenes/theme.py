@@ -20,6 +20,12 @@ class Theme:
     input_fill: str  # input tensor cells
     weight_fill: str  # kernel / weight cells
     output_fill: str  # output cells once computed
+    # The same three meanings for what is drawn as a line, a dot or text rather than a
+    # filled cell, at least 4.5:1 against the background (tests/test_theme.py): used as
+    # text, the fills were 1.8:1 against the light page and 3.4:1 against the dark one.
+    input_ink: str
+    weight_ink: str
+    output_ink: str
     padding_fill: str  # zero padding cells
     highlight: str  # the current window, the current step
     accent: str  # emphasis in formulas (the value just computed)
@@ -28,6 +34,15 @@ class Theme:
     font: str = "DejaVu Sans"
     # Pango falls back to this family for CJK glyphs; the install step provides it.
     cjk_font: str = "WenQuanYi Micro Hei"
+
+    def ink(self, fill: str) -> str:
+        """The line-and-text colour of one of the fills (other colours stay as they are)."""
+        inks = {
+            self.input_fill: self.input_ink,
+            self.weight_fill: self.weight_ink,
+            self.output_fill: self.output_ink,
+        }
+        return inks.get(fill, fill)
 
 
 DARK = Theme(
@@ -39,6 +54,9 @@ DARK = Theme(
     input_fill="#2B6CB0",
     weight_fill="#C46A12",
     output_fill="#2F855A",
+    input_ink="#4A8FD6",
+    weight_ink="#D97B2B",
+    output_ink="#3FA36D",
     padding_fill="#3A3F48",
     highlight="#F6C945",
     accent="#F6C945",
@@ -54,9 +72,12 @@ LIGHT = Theme(
     input_fill="#90C2F0",
     weight_fill="#F5B66E",
     output_fill="#8FD3A4",
+    input_ink="#1D5FA8",
+    weight_ink="#B34D00",
+    output_ink="#1F7A3D",
     padding_fill="#E3E5E8",
-    highlight="#D08C00",
-    accent="#B35C00",
+    highlight="#B07800",
+    accent="#806A00",
     negative="#C53030",
 )
 
