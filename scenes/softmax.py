@@ -64,11 +64,14 @@ class SoftmaxScene(TraceScene):
             stroke_color=self.theme.grid_stroke,
             stroke_width=2,
         )
+        # As wide as a class's slot at most: eight labels at full size ran into each other.
         self.class_labels = VGroup(
             *[
-                self.label(
+                self.texts.fitted(
                     self.tr("softmax.class", i=i),
-                    color=self.theme.highlight if i == self.target else None,
+                    self.slot * BAR_FILL,
+                    LABEL_FONT_SIZE,
+                    self.theme.highlight if i == self.target else self.theme.muted,
                 ).move_to((self._slot_x(i), mid_y - CHART_HALF_HEIGHT - 0.55, 0.0))
                 for i in range(self.k)
             ]

@@ -139,6 +139,15 @@ def test_target_checked_against_the_number_of_logits() -> None:
     check_params(SoftmaxParams(logits=(1.0, 2.0), target=1))
 
 
+def test_eight_class_labels_stay_apart(tmp_path: Path) -> None:
+    trace = build_trace("softmax", logits="-3.5,1,2.25,0,-1,7,3,0.5", target="6")
+    scene = construct_scene(trace, tmp_path)
+    labels = list(scene.class_labels)
+    assert len(labels) == 8
+    for left, right in zip(labels, labels[1:]):
+        assert left.get_right()[0] < right.get_left()[0]
+
+
 def _plain(text: str) -> str:
     return text.replace(" ", "")  # Text.text drops spaces
 
