@@ -108,11 +108,20 @@ class ConvScene(TraceScene):
             for _ in range(c_out)
         ]
         input_label = self.tr("conv.padded_input" if p else "conv.input")
+        # Side by side, a channel's label is no wider than its grid and the gap after it,
+        # so that neighbouring labels do not run into each other.
+        room = (
+            self.inputs[0].width + GAP_CELLS * cell
+            if layout.channels_in_row
+            else config.frame_width
+        )
         in_blocks = [
-            g.labelled(self.label(self._channel_label(input_label, ch, c_in)))
+            g.labelled(self._grid_label(self._channel_label(input_label, ch, c_in), room))
             for ch, g in enumerate(self.inputs)
         ]
-        kernel_labels = [self.label(self._kernel_label(0, ch, c_in)) for ch in range(c_in)]
+        kernel_labels = [
+            self._grid_label(self._kernel_label(0, ch, c_in), room) for ch in range(c_in)
+        ]
         k_blocks = [g.labelled(lbl) for g, lbl in zip(self.kernels, kernel_labels)]
         out_blocks = [
             g.labelled(self.label(self._out_label(o, c_out))) for o, g in enumerate(self.outputs)
@@ -130,6 +139,13 @@ class ConvScene(TraceScene):
             operators.add(star, equals)
             body = VGroup(in_blocks[0], star, k_blocks[0], equals, outputs_group)
             body.arrange(RIGHT, buff=COLUMN_GAP / 2)
+        # conv_layout sizes the cells from the grids alone; the labels above them ("input,
+        # padded, channel 0") can be wider than a small grid, and several channels side
+        # by side then ran off both edges of the frame.
+        avail_w = config.frame_width - 2 * SIDE_MARGIN
+        avail_h = config.frame_height - TOP_RESERVED - BOTTOM_RESERVED
+        if body.width > avail_w or body.height > avail_h:
+            body.scale(min(avail_w / body.width, avail_h / body.height))
         body.move_to((0.0, (BOTTOM_RESERVED - TOP_RESERVED) / 2, 0.0))
         weight_shape: Mobject = VGroup()
         if c_out > 1 or c_in > 1:
@@ -196,6 +212,9 @@ class ConvScene(TraceScene):
             if prm[key] != default:
                 parts.append(self.tr(f"conv.opt.{key}", **{key: prm[key]}))
         return " · ".join(parts)
+
+    def _grid_label(self, content: str, room: float) -> Text:
+        return self.texts.fitted(content, room, LABEL_FONT_SIZE, self.theme.muted)
 
     def _channel_label(self, name: str, ch: int, channels: int) -> str:
         return f"{name}, {self.tr('conv.channel', c=ch)}" if channels > 1 else name

@@ -32,6 +32,21 @@ def construct_scene(trace: Trace, tmp_path: Path, **scene_kwargs: Any) -> Any:
     return scene
 
 
+def assert_inside_frame(scene: Any) -> None:
+    """Every mobject on screen at the end lies inside the frame (3-D scenes project their
+    points, so they are not checked here)."""
+    from manim import ThreeDScene, config
+
+    if isinstance(scene, ThreeDScene):
+        return
+    half_w, half_h = config.frame_width / 2 + 1e-6, config.frame_height / 2 + 1e-6
+    for mob in scene.get_mobject_family_members():
+        if len(mob.points):
+            low, high = mob.points.min(axis=0), mob.points.max(axis=0)
+            assert -half_w <= low[0] and high[0] <= half_w, f"{mob} leaves the frame sideways"
+            assert -half_h <= low[1] and high[1] <= half_h, f"{mob} leaves the frame"
+
+
 @pytest.fixture
 def media_dir(tmp_path: Path) -> Iterator[Path]:
     path = tmp_path / "media"

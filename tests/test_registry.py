@@ -11,7 +11,7 @@ from mlcore.params import param_specs
 from mlcore.trace import Trace
 from scenes.i18n import TABLES
 from scenes.registry import BY_NAME, DEFAULT_SCENE, SCENES
-from tests.conftest import build_trace, construct_scene
+from tests.conftest import assert_inside_frame, build_trace, construct_scene
 
 NAMES = [entry.name for entry in SCENES]
 
@@ -47,12 +47,32 @@ def test_default_trace_is_verified_deterministic_and_round_trips(name: str) -> N
 
 @pytest.mark.parametrize("name", NAMES)
 def test_scene_constructs_in_dry_run(name: str, tmp_path: Path) -> None:
-    construct_scene(build_trace(name), tmp_path)
+    assert_inside_frame(construct_scene(build_trace(name), tmp_path))
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_scene_constructs_in_chinese(name: str, tmp_path: Path) -> None:
-    construct_scene(build_trace(name), tmp_path, lang="zh")
+    assert_inside_frame(construct_scene(build_trace(name), tmp_path, lang="zh"))
+
+
+@pytest.mark.parametrize(
+    ("name", "overrides"),
+    [
+        # Three channels side by side with three outputs stacked: ran off both edges.
+        ("conv", {"in_channels": "3", "out_channels": "3", "input_size": "6", "stride": "1"}),
+        ("conv", {"in_channels": "3", "input_size": "10", "stride": "3", "padding": "1"}),
+        ("softmax", {"logits": "-3.5,1,2.25,0,-1,7,3,0.5", "target": "6"}),
+        ("rnn-layers", {"input": "helloo", "hidden_size": "4", "num_layers": "3"}),
+        ("rnn-unroll", {"hidden_size": "8"}),
+        ("embedding", {"embedding_size": "8"}),
+        ("maxpool", {"channels": "3", "input_size": "8"}),
+        ("conv-transposed", {"input_size": "5", "kernel_size": "2", "stride": "2"}),
+    ],
+)
+def test_large_parameters_stay_inside_the_frame(
+    name: str, overrides: dict[str, str], tmp_path: Path
+) -> None:
+    assert_inside_frame(construct_scene(build_trace(name, **overrides), tmp_path))
 
 
 def test_every_caption_key_has_both_languages() -> None:
