@@ -159,6 +159,10 @@ class _RnnBase(TraceScene):
                 block.add(row)
             blocks.add(block)
         self.epoch_headers = VGroup(*header_copies)
+        # Forty epochs make five blocks, wider than the frame at full size.
+        avail = config.frame_width - 2 * SIDE_MARGIN
+        if blocks.width > avail:
+            blocks.scale_to_fit_width(avail)
         return blocks
 
     def play_epochs(self, table: VGroup, on_epoch: Any = None) -> None:

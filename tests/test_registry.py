@@ -64,6 +64,8 @@ def test_scene_constructs_in_chinese(name: str, tmp_path: Path) -> None:
         ("softmax", {"logits": "-3.5,1,2.25,0,-1,7,3,0.5", "target": "6"}),
         ("rnn-layers", {"input": "helloo", "hidden_size": "4", "num_layers": "3"}),
         ("rnn-unroll", {"hidden_size": "8"}),
+        ("rnn-unroll", {"epochs": "40"}),  # five blocks of epochs: wider than the frame
+        ("embedding", {"epochs": "40"}),
         ("embedding", {"embedding_size": "8"}),
         ("maxpool", {"channels": "3", "input_size": "8"}),
         ("conv-transposed", {"input_size": "5", "kernel_size": "2", "stride": "2"}),
