@@ -20,7 +20,7 @@ from manim import (
     config,
 )
 
-from scenes.base import LABEL_FONT_SIZE, TraceScene
+from scenes.base import LABEL_FONT_SIZE, TraceScene, shrink_to_fit
 from scenes.widgets.fade import fade_in, fade_out
 from scenes.widgets.line_axes import PlotAxes, nice_range
 from scenes.widgets.numbers import format_number
@@ -69,9 +69,7 @@ class ActivationScene(TraceScene):
     def _row(self, blocks: list[VGroup]) -> VGroup:
         row = VGroup(*blocks).arrange(RIGHT, buff=PLOT_GAP, aligned_edge=UP)
         row.move_to((0.0, (BOTTOM_RESERVED - TOP_RESERVED) / 2, 0.0))
-        if row.width > config.frame_width - 2 * SIDE_MARGIN:
-            row.scale_to_fit_width(config.frame_width - 2 * SIDE_MARGIN)
-        return row
+        return shrink_to_fit(row, config.frame_width - 2 * SIDE_MARGIN)
 
     # --- part 1: the three functions ------------------------------------------------------
     def _curves(self) -> None:

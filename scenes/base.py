@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
-from typing import Any, Self, cast
+from typing import Any, Self, TypeVar, cast
 
 import numpy as np
 from manim import UP, Animation, Camera, ManimColor, Mobject, Scene, Text, ThreeDScene, config
@@ -16,6 +17,8 @@ from scenes.static_layers import LayeredRenderer
 from scenes.theme import DARK, Theme
 from scenes.widgets.caption import Caption
 from scenes.widgets.numbers import TextFactory
+
+MobjectT = TypeVar("MobjectT", bound=Mobject)
 
 TITLE_FONT_SIZE = 34
 LABEL_FONT_SIZE = 22
@@ -149,6 +152,18 @@ class TraceScene(Scene):
     def tear_down(self) -> None:
         self.caption.flush()
         super().tear_down()
+
+
+def shrink_to_fit(mob: MobjectT, width: float, height: float = math.inf) -> MobjectT:
+    """Scale ``mob`` down about its centre, never up, to at most ``width`` wide and
+    ``height`` tall: the layouts size their parts for the usual parameters, and large
+    ones (many channels, epochs or steps) would otherwise run off the frame."""
+    factor = width / mob.width if mob.width > width else 1.0
+    if mob.height > height:
+        factor = min(factor, height / mob.height)
+    if factor < 1.0:
+        mob.scale(factor)
+    return mob
 
 
 def shape_text(shape: list[int] | tuple[int, ...]) -> str:

@@ -31,7 +31,7 @@ from manim import (
     config,
 )
 
-from scenes.base import TraceScene, shape_text
+from scenes.base import TraceScene, shape_text, shrink_to_fit
 from scenes.widgets.fade import fade_in, fade_out
 from scenes.widgets.heatmap import HeatMap
 from scenes.widgets.numbers import MINUS, format_number
@@ -135,9 +135,7 @@ class CnnShapesScene(TraceScene):
             else:  # (10,) scores
                 columns.append(self._scores(values, layer["shape"]))
         body = Group(*columns).arrange(RIGHT, buff=COLUMN_GAP, aligned_edge=UP)
-        avail = config.frame_width - 2 * SIDE_MARGIN
-        if body.width > avail:
-            body.scale_to_fit_width(avail)
+        shrink_to_fit(body, config.frame_width - 2 * SIDE_MARGIN)
         body.move_to((0.0, (BOTTOM_RESERVED - TOP_RESERVED) / 2 - 0.2, 0.0))
 
         self.play(fade_in(title), fade_in(columns[0]), run_time=0.8)
@@ -332,9 +330,7 @@ class InceptionScene(TraceScene):
             row[1].set_y(row[0].get_y())
         concat = self._concat_bar()
         body = VGroup(in_box, rows, concat).arrange(RIGHT, buff=0.7)
-        avail = config.frame_width - 2 * SIDE_MARGIN
-        if body.width > avail:
-            body.scale_to_fit_width(avail)
+        shrink_to_fit(body, config.frame_width - 2 * SIDE_MARGIN)
         body.move_to((0.0, (BOTTOM_RESERVED - TOP_RESERVED) / 2, 0.0))
         links = VGroup()
         for row in rows:
@@ -411,10 +407,7 @@ class ResidualScene(TraceScene):
         relu2 = boxes.box(self.tr("res.relu"), theme.muted)
         out = boxes.box(shape_text(shapes["out"]), theme.output_fill)
         row, arrows = chain([x_box, conv1, relu1, conv2, fx, plus, relu2, out], 0.35, theme.muted)
-        avail = config.frame_width - 2 * SIDE_MARGIN
-        group = VGroup(row, arrows)
-        if group.width > avail:
-            group.scale_to_fit_width(avail)
+        group = shrink_to_fit(VGroup(row, arrows), config.frame_width - 2 * SIDE_MARGIN)
         group.move_to((0.0, 0.3, 0.0))
         skip = CurvedArrow(
             x_box.get_top() + 0.05 * UP,

@@ -24,7 +24,7 @@ from manim import (
     config,
 )
 
-from scenes.base import LABEL_FONT_SIZE, TraceScene, shape_text
+from scenes.base import LABEL_FONT_SIZE, TraceScene, shape_text, shrink_to_fit
 from scenes.widgets.fade import fade_in, fade_out
 from scenes.widgets.numbers import format_number
 from scenes.widgets.sliding_window import cell_outline, move_window, window_marks
@@ -142,10 +142,11 @@ class ConvScene(TraceScene):
         # conv_layout sizes the cells from the grids alone; the labels above them ("input,
         # padded, channel 0") can be wider than a small grid, and several channels side
         # by side then ran off both edges of the frame.
-        avail_w = config.frame_width - 2 * SIDE_MARGIN
-        avail_h = config.frame_height - TOP_RESERVED - BOTTOM_RESERVED
-        if body.width > avail_w or body.height > avail_h:
-            body.scale(min(avail_w / body.width, avail_h / body.height))
+        shrink_to_fit(
+            body,
+            config.frame_width - 2 * SIDE_MARGIN,
+            config.frame_height - TOP_RESERVED - BOTTOM_RESERVED,
+        )
         body.move_to((0.0, (BOTTOM_RESERVED - TOP_RESERVED) / 2, 0.0))
         weight_shape: Mobject = VGroup()
         if c_out > 1 or c_in > 1:

@@ -23,7 +23,7 @@ from manim import (
     config,
 )
 
-from scenes.base import LABEL_FONT_SIZE, TraceScene, shape_text
+from scenes.base import LABEL_FONT_SIZE, MobjectT, TraceScene, shape_text, shrink_to_fit
 from scenes.widgets.fade import fade_in, fade_out, move_to
 from scenes.widgets.numbers import FONT_SIZE_PER_UNIT, format_number
 from scenes.widgets.tensor_grid import DIGIT_HEIGHT, DIGIT_WIDTH, TensorGrid
@@ -159,11 +159,7 @@ class _RnnBase(TraceScene):
                 block.add(row)
             blocks.add(block)
         self.epoch_headers = VGroup(*header_copies)
-        # Forty epochs make five blocks, wider than the frame at full size.
-        avail = config.frame_width - 2 * SIDE_MARGIN
-        if blocks.width > avail:
-            blocks.scale_to_fit_width(avail)
-        return blocks
+        return self.fit_width(blocks)  # forty epochs make five blocks, too wide at full size
 
     def play_epochs(self, table: VGroup, on_epoch: Any = None) -> None:
         """Reveal the header then one row per epoch, each in a short play."""
@@ -172,11 +168,8 @@ class _RnnBase(TraceScene):
             extra = on_epoch(n) if on_epoch is not None else []
             self.play(fade_in(row), *extra, run_time=EPOCH_SECONDS)
 
-    def fit_width(self, group: Mobject) -> Mobject:
-        avail = config.frame_width - 2 * SIDE_MARGIN
-        if group.width > avail:
-            group.scale_to_fit_width(avail)
-        return group
+    def fit_width(self, group: MobjectT) -> MobjectT:
+        return shrink_to_fit(group, config.frame_width - 2 * SIDE_MARGIN)
 
     def body_center_y(self) -> float:
         return (BOTTOM_RESERVED - TOP_RESERVED) / 2
@@ -384,10 +377,8 @@ class RnnUnrollScene(_RnnBase):
         eq.arrange(RIGHT, buff=OP_GAP, aligned_edge=DOWN)
         for op in op_mobs:  # operators sit at the grids' middle, not the labelled block's
             op.set_y(self.weight_grids["weight_ih"].get_center()[1])
-        avail = config.frame_width - 2 * PANEL_MARGIN
-        if eq.width > avail:  # only when even square cells do not fit (very large sizes)
-            eq.scale_to_fit_width(avail)
-        return eq
+        # Only when even square cells do not fit (very large sizes).
+        return shrink_to_fit(eq, config.frame_width - 2 * PANEL_MARGIN)
 
     def _panel_grids(self) -> list[TensorGrid]:
         return [*self.weight_grids.values(), self.x_grid, self.h_prev_grid, self.h_grid]
