@@ -21,7 +21,7 @@ def floor(seconds: float, quality: str) -> None:
     the floor pays for encoding every frame, as a render does)."""
     from manim import Scene, tempconfig
 
-    from scenes.render import MANIM_SETTINGS, QUALITIES
+    from explain.scenes.app.render import MANIM_SETTINGS, QUALITIES
 
     class Empty(Scene):
         def construct(self) -> None:
@@ -42,10 +42,10 @@ def manim_defaults(name: str, out: str) -> None:
     from manim import FadeIn, FadeOut, tempconfig
     from manim.renderer.cairo_renderer import CairoRenderer
 
-    from scenes.registry import get
-    from scenes.theme import DARK
-    from scenes.trace_cache import verified_trace
-    from scenes.widgets import fade
+    from explain.scenes.app.trace_cache import verified_trace
+    from explain.scenes.engine import tweens as fade
+    from explain.scenes.kit.theme import DARK
+    from explain.scenes.registry import get
 
     fade._fade = lambda mobs, appear, kw: (FadeIn if appear else FadeOut)(*mobs, **kw)
     entry = get(name)

@@ -29,7 +29,7 @@ import av
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scenes.registry import SCENES  # noqa: E402
+from explain.scenes.registry import SCENES  # noqa: E402
 
 EXPLAIN = [str(Path(sys.executable).parent / "explain")]
 RUNS = 3

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from mlcore.params import ParamError, param, params_to_dict
-from mlcore.trace import Trace, to_nested
+from explain.mlcore.params import ParamError, param, params_to_dict
+from explain.mlcore.trace import Trace, to_nested
 
 ACTIVATIONS: tuple[str, ...] = ("relu", "sigmoid", "tanh")
 MAX_HIDDEN = 4  # hidden units whose weights still fit on one line of the scene

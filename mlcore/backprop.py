@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from mlcore.expr import (
+from explain.mlcore.expr import (
     Expr,
     ExprDomainError,
     ExprError,
@@ -34,8 +34,8 @@ from mlcore.expr import (
     variables_of,
     walk,
 )
-from mlcore.params import ParamError, param, params_to_dict
-from mlcore.trace import Trace, to_nested
+from explain.mlcore.params import ParamError, param, params_to_dict
+from explain.mlcore.trace import Trace, to_nested
 
 # What the scene can draw with readable numbers at 480p: nodes in all, columns (longest
 # chain of operations + 1) and rows (the tallest column, long edges' bends included).

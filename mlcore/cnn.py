@@ -17,9 +17,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from mlcore.params import ParamError, param, params_to_dict
-from mlcore.sizes import conv_output_size
-from mlcore.trace import Trace, to_nested
+from explain.mlcore.params import ParamError, param, params_to_dict
+from explain.mlcore.sizes import conv_output_size
+from explain.mlcore.trace import Trace, to_nested
 
 DIGIT_SIZE = 28  # MNIST images are 28×28
 

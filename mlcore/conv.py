@@ -13,9 +13,9 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from mlcore.params import ParamError, param, params_to_dict
-from mlcore.sizes import conv_output_size, effective_kernel, window_taps
-from mlcore.trace import Trace, to_nested
+from explain.mlcore.params import ParamError, param, params_to_dict
+from explain.mlcore.sizes import conv_output_size, effective_kernel, window_taps
+from explain.mlcore.trace import Trace, to_nested
 
 # A padded input wider than this no longer has readable numbers at 480p.
 MAX_PADDED_SIZE = 12

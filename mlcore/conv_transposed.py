@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from mlcore.conv import window_steps
-from mlcore.params import ParamError, param, params_to_dict
-from mlcore.sizes import conv_output_size, conv_transpose_output_size
-from mlcore.trace import Trace, to_nested
+from explain.mlcore.conv import window_steps
+from explain.mlcore.params import ParamError, param, params_to_dict
+from explain.mlcore.sizes import conv_output_size, conv_transpose_output_size
+from explain.mlcore.trace import Trace, to_nested
 
 # A stretched grid wider than this no longer has readable numbers at 480p.
 MAX_STRETCHED_SIZE = 12

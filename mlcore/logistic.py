@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from mlcore.params import ParamError, param, params_to_dict
-from mlcore.trace import Trace, to_nested
+from explain.mlcore.params import ParamError, param, params_to_dict
+from explain.mlcore.trace import Trace, to_nested
 
 MAX_SAMPLES = 8  # points readable on the plot and in the per-sample table
 MAX_EPOCHS = 2000  # the trace keeps every epoch; the scene shows a few snapshots

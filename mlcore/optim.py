@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from mlcore.params import ParamError, param, params_to_dict
-from mlcore.trace import Trace, to_nested
+from explain.mlcore.params import ParamError, param, params_to_dict
+from explain.mlcore.trace import Trace, to_nested
 
 # Data points: more do not fit as readable dots and make the comparison slow to animate.
 MAX_POINTS = 12

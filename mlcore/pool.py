@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from mlcore.params import ParamError, param, params_to_dict
-from mlcore.sizes import conv_output_size, window_taps
-from mlcore.trace import Trace, to_nested
+from explain.mlcore.params import ParamError, param, params_to_dict
+from explain.mlcore.sizes import conv_output_size, window_taps
+from explain.mlcore.trace import Trace, to_nested
 
 # Output cells (over all channels) the scene animates one by one.
 MAX_STEPS = 64

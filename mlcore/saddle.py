@@ -6,7 +6,7 @@ each path is recorded until it leaves the plotted square |x|, |y| <= EXTENT (tha
 stored in the trace so that the verifier can replay every step with autograd.
 
 ``surface=custom`` takes f(x, y) from the user as text, parsed by the safe expression
-parser (:mod:`mlcore.expr`, never ``eval``); its gradients and Hessian come from torch
+parser (:mod:`explain.mlcore.expr`, never ``eval``); its gradients and Hessian come from torch
 autograd. A custom surface has no known saddle, so its Hessian is taken where gradient
 descent ends rather than at an assumed (0, 0).
 """
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import torch
 
-from mlcore.expr import (
+from explain.mlcore.expr import (
     MAX_CHARS,
     Expr,
     ExprDomainError,
@@ -29,8 +29,8 @@ from mlcore.expr import (
     to_text,
     variables_of,
 )
-from mlcore.params import ParamError, param, params_to_dict
-from mlcore.trace import Trace
+from explain.mlcore.params import ParamError, param, params_to_dict
+from explain.mlcore.trace import Trace
 
 # Half-width of the plotted square around the saddle at the origin.
 EXTENT = 2.0

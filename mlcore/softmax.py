@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from mlcore.params import ParamError, param, params_to_dict
-from mlcore.trace import Trace, to_nested
+from explain.mlcore.params import ParamError, param, params_to_dict
+from explain.mlcore.trace import Trace, to_nested
 
 # Classes the scene can draw as readable bars side by side.
 MAX_CLASSES = 8

@@ -17,8 +17,9 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from mlcore.params import ParamError, parse_assignments
-from scenes.registry import (
+from explain.mlcore.params import ParamError, parse_assignments
+from explain.scenes.output.paths import DEFAULT_OUTPUT_DIR
+from explain.scenes.registry import (
     DEFAULT_SCENE,
     SCENES,
     SceneEntry,
@@ -56,7 +57,7 @@ def one_line_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from scenes.render import OutputError
+        from explain.scenes.output.files import OutputError
 
         try:
             return func(*args, **kwargs)
@@ -117,8 +118,8 @@ def trace(
     ] = True,
 ) -> None:
     """The recorded computation as JSON (stdout) or a .json/.npz file."""
-    from scenes.render import OutputError, check_output_path, write_atomic
-    from scenes.trace_cache import verified_trace
+    from explain.scenes.app.trace_cache import verified_trace
+    from explain.scenes.output.files import OutputError, check_output_path, write_atomic
 
     entry = get(name)
     assignments = parse_assignments(set_ or [])
@@ -171,7 +172,8 @@ def render(
     jobs: Annotated[int, typer.Option(help="With --all: scenes rendered at once.")] = 2,
 ) -> None:
     """Render a scene to renders/NAME.mp4 (or gif, png stills, webm)."""
-    from scenes.render import OutputError, RenderOptions, check_options
+    from explain.scenes.app.render import RenderOptions, check_options
+    from explain.scenes.output.files import OutputError
 
     if fmt is None:
         fmt = out.suffix.lower().lstrip(".") if out is not None and out.suffix else "mp4"
@@ -200,8 +202,9 @@ def render(
 def _render_one(
     entry: SceneEntry, sets: list[str], out: Path | None, options: Any, force: bool, verify: bool
 ) -> None:
-    from scenes.render import OutputError, check_output_path, default_output, render_scene
-    from scenes.trace_cache import verified_trace
+    from explain.scenes.app.render import render_scene
+    from explain.scenes.app.trace_cache import verified_trace
+    from explain.scenes.output.files import OutputError, check_output_path, default_output
 
     trace_ = verified_trace(entry, parse_assignments(sets), verify=verify)
     if out is None:
@@ -260,7 +263,7 @@ def _render_batch(folder: Path, suffix: str, args: tuple[str, ...], jobs: int) -
     """Every registered scene into ``folder``, ``jobs`` processes at once, with progress."""
     from rich.console import Console
 
-    from scenes.batch import BatchItem, render_many, summary_table
+    from explain.scenes.app.batch import BatchItem, render_many, summary_table
 
     if not 1 <= jobs <= 16:
         raise ParamError("--jobs", "must be an integer from 1 to 16")
@@ -276,7 +279,7 @@ def _render_batch(folder: Path, suffix: str, args: tuple[str, ...], jobs: int) -
 
 
 def _render_all(options: Any, jobs: int, force: bool) -> None:
-    _render_batch(Path("renders"), options.fmt, _option_args(options, force), jobs)
+    _render_batch(DEFAULT_OUTPUT_DIR, options.fmt, _option_args(options, force), jobs)
 
 
 @app.command()
@@ -295,16 +298,16 @@ def slides(
     ] = True,
 ) -> None:
     """One self-contained HTML file: each caption of the scene is a slide to click through."""
-    from scenes.render import RenderOptions, check_options
-    from scenes.slides import render_slides
-    from scenes.trace_cache import verified_trace
+    from explain.scenes.app.render import RenderOptions, check_options
+    from explain.scenes.app.slides import render_slides
+    from explain.scenes.app.trace_cache import verified_trace
 
     entry = get(name)
     options = RenderOptions(quality=quality, fmt="mp4", theme=theme, lang=lang)
     check_options(options)
     trace_ = verified_trace(entry, parse_assignments(set_ or []), verify=verify)
     if out is None:
-        out = Path("renders") / f"{entry.name}.html"
+        out = DEFAULT_OUTPUT_DIR / f"{entry.name}.html"
         out.parent.mkdir(parents=True, exist_ok=True)
     try:
         render_slides(entry, trace_, out, options)
@@ -328,15 +331,16 @@ def plot(
     lang: Annotated[str, typer.Option(help="en|zh: titles, axes and legends")] = "en",
 ) -> None:
     """A static matplotlib figure of a trace, for notes (curves, cost, paths)."""
-    from scenes.plots import plot_trace
-    from scenes.render import RenderOptions, check_options, check_output_path
-    from scenes.trace_cache import verified_trace
+    from explain.scenes.app.plots import plot_trace
+    from explain.scenes.app.render import RenderOptions, check_options
+    from explain.scenes.app.trace_cache import verified_trace
+    from explain.scenes.output.files import check_output_path
 
     check_options(RenderOptions(lang=lang))  # only --lang is a plot's; the rest are defaults
     entry = get(name)
     trace_ = verified_trace(entry, parse_assignments(set_ or []))
     if out is None:
-        out = Path("renders") / f"{entry.name}.png"
+        out = DEFAULT_OUTPUT_DIR / f"{entry.name}.png"
         out.parent.mkdir(parents=True, exist_ok=True)
     check_output_path(out, out.suffix.lower().lstrip(".") or "png")
     plot_trace(trace_, out, lang)
@@ -351,8 +355,8 @@ def gallery(
     force: Annotated[bool, typer.Option(help="Render even unchanged scenes.")] = False,
 ) -> None:
     """Render every scene as a small GIF into renders/gallery/ and write renders/README.md."""
-    from scenes.gallery import GALLERY_DIR, GALLERY_PAGE, gallery_args, gallery_markdown
-    from scenes.render import write_atomic
+    from explain.scenes.app.gallery import GALLERY_DIR, GALLERY_PAGE, gallery_args, gallery_markdown
+    from explain.scenes.output.files import write_atomic
 
     args = gallery_args() + (("--force",) if force else ())
     results = _render_batch(GALLERY_DIR, "gif", args, jobs)
@@ -392,5 +396,5 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code if isinstance(code, int) else 0)
 
 
-if __name__ == "__main__":  # `python -m scenes.cli`, used by parallel renders
+if __name__ == "__main__":  # `python -P -m explain.scenes.cli`, used by parallel renders
     main()

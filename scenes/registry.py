@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from mlcore.params import ParamSpec
-    from mlcore.trace import Trace
+    from explain.mlcore.params import ParamSpec
+    from explain.mlcore.trace import Trace
 
 
 def load(ref: str) -> Any:
@@ -40,13 +40,13 @@ class SceneEntry:
         return cls
 
     def param_specs(self) -> list[ParamSpec]:
-        from mlcore.params import param_specs
+        from explain.mlcore.params import param_specs
 
         return param_specs(self.params_class(), self.defaults)
 
     def make_params(self, overrides: Mapping[str, str] | None = None) -> Any:
         """Scene defaults plus the user's ``key=value`` text, validated (ParamError)."""
-        from mlcore.params import parse_params
+        from explain.mlcore.params import parse_params
 
         return parse_params(self.params_class(), overrides or {}, self.defaults)
 
@@ -72,10 +72,10 @@ def _conv(name: str, description: str, **defaults: Any) -> SceneEntry:
     return SceneEntry(
         name=name,
         description=description,
-        params="mlcore.conv:ConvParams",
-        builder="mlcore.conv:conv2d_trace",
-        verifier="mlcore.conv:verify_conv2d_trace",
-        scene="scenes.conv:ConvScene",
+        params="explain.mlcore.conv:ConvParams",
+        builder="explain.mlcore.conv:conv2d_trace",
+        verifier="explain.mlcore.conv:verify_conv2d_trace",
+        scene="explain.scenes.topics.conv:ConvScene",
         defaults=defaults,
     )
 
@@ -127,26 +127,26 @@ SCENES: tuple[SceneEntry, ...] = (
     SceneEntry(
         name="linear-loss",
         description="y = w·x on x=1,2,3, y=2,4,6: try every w, the MSE curve and its minimum",
-        params="mlcore.optim:LinearLossParams",
-        builder="mlcore.optim:linear_loss_trace",
-        verifier="mlcore.optim:verify_linear_loss_trace",
-        scene="scenes.optim:LinearLossScene",
+        params="explain.mlcore.optim:LinearLossParams",
+        builder="explain.mlcore.optim:linear_loss_trace",
+        verifier="explain.mlcore.optim:verify_linear_loss_trace",
+        scene="explain.scenes.topics.optim:LinearLossScene",
     ),
     SceneEntry(
         name="gradient-descent",
         description="Batch gradient descent: w slides down the MSE curve; cost and its EWMA",
-        params="mlcore.optim:GradientDescentParams",
-        builder="mlcore.optim:gradient_descent_trace",
-        verifier="mlcore.optim:verify_gradient_descent_trace",
-        scene="scenes.optim:GradientDescentScene",
+        params="explain.mlcore.optim:GradientDescentParams",
+        builder="explain.mlcore.optim:gradient_descent_trace",
+        verifier="explain.mlcore.optim:verify_gradient_descent_trace",
+        scene="explain.scenes.topics.optim:GradientDescentScene",
     ),
     SceneEntry(
         name="sgd",
         description="Batch GD, mini-batch and SGD side by side: noisy vs smooth cost curves",
-        params="mlcore.optim:SGDParams",
-        builder="mlcore.optim:sgd_trace",
-        verifier="mlcore.optim:verify_sgd_trace",
-        scene="scenes.optim:SGDScene",
+        params="explain.mlcore.optim:SGDParams",
+        builder="explain.mlcore.optim:sgd_trace",
+        verifier="explain.mlcore.optim:verify_sgd_trace",
+        scene="explain.scenes.topics.optim:SGDScene",
         # Noisy targets around y = 2x: on the course's exact data every sample agrees on
         # w = 2 and SGD shows no noise at all.
         defaults={
@@ -159,138 +159,138 @@ SCENES: tuple[SceneEntry, ...] = (
     SceneEntry(
         name="saddle-point",
         description="Gradient descent stalls at a saddle of x²−y²; SGD and momentum escape",
-        params="mlcore.saddle:SaddleParams",
-        builder="mlcore.saddle:saddle_trace",
-        verifier="mlcore.saddle:verify_saddle_trace",
-        scene="scenes.saddle:SaddleScene",
+        params="explain.mlcore.saddle:SaddleParams",
+        builder="explain.mlcore.saddle:saddle_trace",
+        verifier="explain.mlcore.saddle:verify_saddle_trace",
+        scene="explain.scenes.topics.saddle:SaddleScene",
     ),
     SceneEntry(
         name="saddle-3d",
         description="The saddle-point paths on the surface itself, seen from a circling camera",
-        params="mlcore.saddle:SaddleParams",
-        builder="mlcore.saddle:saddle_trace",
-        verifier="mlcore.saddle:verify_saddle_trace",
-        scene="scenes.saddle_3d:Saddle3DScene",
+        params="explain.mlcore.saddle:SaddleParams",
+        builder="explain.mlcore.saddle:saddle_trace",
+        verifier="explain.mlcore.saddle:verify_saddle_trace",
+        scene="explain.scenes.topics.saddle_3d:Saddle3DScene",
         three_d=True,
     ),
     # --- backprop (issue 4) ---
     SceneEntry(
         name="backprop",
         description="Backprop through (w·x + b − y)²: values forward, gradients back, one update",
-        params="mlcore.backprop:BackpropParams",
-        builder="mlcore.backprop:backprop_trace",
-        verifier="mlcore.backprop:verify_backprop_trace",
-        scene="scenes.backprop:BackpropScene",
+        params="explain.mlcore.backprop:BackpropParams",
+        builder="explain.mlcore.backprop:backprop_trace",
+        verifier="explain.mlcore.backprop:verify_backprop_trace",
+        scene="explain.scenes.topics.backprop:BackpropScene",
     ),
     SceneEntry(
         name="backprop-shared",
         description="w used twice in sigmoid(w·x + b)·tanh(w): its two gradients add up",
-        params="mlcore.backprop:BackpropParams",
-        builder="mlcore.backprop:backprop_trace",
-        verifier="mlcore.backprop:verify_backprop_trace",
-        scene="scenes.backprop:BackpropScene",
+        params="explain.mlcore.backprop:BackpropParams",
+        builder="explain.mlcore.backprop:backprop_trace",
+        verifier="explain.mlcore.backprop:verify_backprop_trace",
+        scene="explain.scenes.topics.backprop:BackpropScene",
         defaults={"expr": "sigmoid(w*x + b)*tanh(w)", "values": "x=2,w=1,b=0.5"},
     ),
     # --- activation, logistic, softmax (issue 5) ---
     SceneEntry(
         name="activation",
         description="Sigmoid, tanh and ReLU, and why two linear layers without one collapse",
-        params="mlcore.activation:ActivationParams",
-        builder="mlcore.activation:activation_trace",
-        verifier="mlcore.activation:verify_activation_trace",
-        scene="scenes.activation:ActivationScene",
+        params="explain.mlcore.activation:ActivationParams",
+        builder="explain.mlcore.activation:activation_trace",
+        verifier="explain.mlcore.activation:verify_activation_trace",
+        scene="explain.scenes.topics.activation:ActivationScene",
     ),
     SceneEntry(
         name="logistic",
         description="Logistic regression on hours studied: sigmoid, BCE and a moving boundary",
-        params="mlcore.logistic:LogisticParams",
-        builder="mlcore.logistic:logistic_trace",
-        verifier="mlcore.logistic:verify_logistic_trace",
-        scene="scenes.logistic:LogisticScene",
+        params="explain.mlcore.logistic:LogisticParams",
+        builder="explain.mlcore.logistic:logistic_trace",
+        verifier="explain.mlcore.logistic:verify_logistic_trace",
+        scene="explain.scenes.topics.logistic:LogisticScene",
     ),
     SceneEntry(
         name="softmax",
         description="Softmax and cross-entropy step by step, max subtraction, NLL and one-hot",
-        params="mlcore.softmax:SoftmaxParams",
-        builder="mlcore.softmax:softmax_trace",
-        verifier="mlcore.softmax:verify_softmax_trace",
-        scene="scenes.softmax:SoftmaxScene",
+        params="explain.mlcore.softmax:SoftmaxParams",
+        builder="explain.mlcore.softmax:softmax_trace",
+        verifier="explain.mlcore.softmax:verify_softmax_trace",
+        scene="explain.scenes.topics.softmax:SoftmaxScene",
     ),
     # --- pooling and CNN architecture (issue 6) ---
     SceneEntry(
         name="maxpool",
         description="Max pooling: each window keeps its largest value (torch's argmax, ties too)",
-        params="mlcore.pool:PoolParams",
-        builder="mlcore.pool:max_pool_trace",
-        verifier="mlcore.pool:verify_pool_trace",
-        scene="scenes.pool:PoolScene",
+        params="explain.mlcore.pool:PoolParams",
+        builder="explain.mlcore.pool:max_pool_trace",
+        verifier="explain.mlcore.pool:verify_pool_trace",
+        scene="explain.scenes.topics.pool:PoolScene",
         defaults={"input_size": 4, "kernel_size": 2, "stride": 2},
     ),
     SceneEntry(
         name="avgpool",
         description="Average pooling: each window becomes the mean of its cells",
-        params="mlcore.pool:PoolParams",
-        builder="mlcore.pool:avg_pool_trace",
-        verifier="mlcore.pool:verify_pool_trace",
-        scene="scenes.pool:PoolScene",
+        params="explain.mlcore.pool:PoolParams",
+        builder="explain.mlcore.pool:avg_pool_trace",
+        verifier="explain.mlcore.pool:verify_pool_trace",
+        scene="explain.scenes.topics.pool:PoolScene",
         defaults={"input_size": 4, "kernel_size": 2, "stride": 2},
     ),
     SceneEntry(
         name="conv-transposed",
         description="Transposed convolution: zeros between input cells, then a plain convolution",
-        params="mlcore.conv_transposed:ConvTransposedParams",
-        builder="mlcore.conv_transposed:conv_transposed_trace",
-        verifier="mlcore.conv_transposed:verify_conv_transposed_trace",
-        scene="scenes.conv_transposed:ConvTransposedScene",
+        params="explain.mlcore.conv_transposed:ConvTransposedParams",
+        builder="explain.mlcore.conv_transposed:conv_transposed_trace",
+        verifier="explain.mlcore.conv_transposed:verify_conv_transposed_trace",
+        scene="explain.scenes.topics.conv_transposed:ConvTransposedScene",
     ),
     SceneEntry(
         name="cnn-shapes",
         description="The course's MNIST CNN: every feature map's shape, 1x28x28 to 10 scores",
-        params="mlcore.cnn:CnnShapesParams",
-        builder="mlcore.cnn:cnn_shapes_trace",
-        verifier="mlcore.cnn:verify_cnn_shapes_trace",
-        scene="scenes.cnn:CnnShapesScene",
+        params="explain.mlcore.cnn:CnnShapesParams",
+        builder="explain.mlcore.cnn:cnn_shapes_trace",
+        verifier="explain.mlcore.cnn:verify_cnn_shapes_trace",
+        scene="explain.scenes.topics.cnn:CnnShapesScene",
     ),
     SceneEntry(
         name="inception",
         description="Why 1x1 convolutions: 120,422,400 vs 12,443,648 multiplications; 4 branches",
-        params="mlcore.cnn:InceptionParams",
-        builder="mlcore.cnn:inception_trace",
-        verifier="mlcore.cnn:verify_inception_trace",
-        scene="scenes.cnn:InceptionScene",
+        params="explain.mlcore.cnn:InceptionParams",
+        builder="explain.mlcore.cnn:inception_trace",
+        verifier="explain.mlcore.cnn:verify_inception_trace",
+        scene="explain.scenes.topics.cnn:InceptionScene",
     ),
     SceneEntry(
         name="residual",
         description="Residual block H(x) = F(x) + x; gradients through plain vs residual stacks",
-        params="mlcore.cnn:ResidualParams",
-        builder="mlcore.cnn:residual_trace",
-        verifier="mlcore.cnn:verify_residual_trace",
-        scene="scenes.cnn:ResidualScene",
+        params="explain.mlcore.cnn:ResidualParams",
+        builder="explain.mlcore.cnn:residual_trace",
+        verifier="explain.mlcore.cnn:verify_residual_trace",
+        scene="explain.scenes.topics.cnn:ResidualScene",
     ),
     # --- RNN and embeddings (issue 7) ---
     SceneEntry(
         name="rnn-unroll",
         description='One RNNCell unrolled over "hello", trained until it predicts "ohlol"',
-        params="mlcore.rnn:RnnParams",
-        builder="mlcore.rnn:rnn_unroll_trace",
-        verifier="mlcore.rnn:verify_rnn_unroll_trace",
-        scene="scenes.rnn:RnnUnrollScene",
+        params="explain.mlcore.rnn:RnnParams",
+        builder="explain.mlcore.rnn:rnn_unroll_trace",
+        verifier="explain.mlcore.rnn:verify_rnn_unroll_trace",
+        scene="explain.scenes.topics.rnn:RnnUnrollScene",
     ),
     SceneEntry(
         name="rnn-layers",
         description="A stacked nn.RNN as a time x layer grid: shared weights, output and hidden",
-        params="mlcore.rnn:LayersParams",
-        builder="mlcore.rnn:rnn_layers_trace",
-        verifier="mlcore.rnn:verify_rnn_layers_trace",
-        scene="scenes.rnn:RnnLayersScene",
+        params="explain.mlcore.rnn:LayersParams",
+        builder="explain.mlcore.rnn:rnn_layers_trace",
+        verifier="explain.mlcore.rnn:verify_rnn_layers_trace",
+        scene="explain.scenes.topics.rnn:RnnLayersScene",
     ),
     SceneEntry(
         name="embedding",
         description="nn.Embedding: a row lookup equals one-hot x weight, fed to an RNN",
-        params="mlcore.rnn:EmbeddingParams",
-        builder="mlcore.rnn:embedding_trace",
-        verifier="mlcore.rnn:verify_embedding_trace",
-        scene="scenes.rnn:EmbeddingScene",
+        params="explain.mlcore.rnn:EmbeddingParams",
+        builder="explain.mlcore.rnn:embedding_trace",
+        verifier="explain.mlcore.rnn:verify_embedding_trace",
+        scene="explain.scenes.topics.rnn:EmbeddingScene",
         # The course's improved model: hidden 8, two layers, Adam 0.05 (embedding 10 there;
         # 5 columns keep the table's numbers readable).
         defaults={"hidden_size": 8, "num_layers": 2, "lr": 0.05, "seed": 0},

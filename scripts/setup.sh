@@ -21,7 +21,7 @@ log() { echo "setup: $*" >&2; }
 # Bytecode for explain's own modules. pip does not compile an editable install, and
 # where PYTHONDONTWRITEBYTECODE is set Python never writes it, so every command compiled
 # all of them again (0.1 s of each render). compileall skips files that are up to date.
-compile_bytecode() { "$VENV/bin/python" -m compileall -q mlcore scenes >/dev/null; }
+compile_bytecode() { "$VENV/bin/python" -m compileall -q explain/ mlcore scenes >/dev/null; }
 
 missing_apt=()
 if command -v dpkg-query >/dev/null 2>&1; then

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from mlcore.trace import Trace
-from scenes.registry import get
+from explain.mlcore.trace import Trace
+from explain.scenes.registry import get
 
 
 def build_trace(name: str, **overrides: str) -> Trace:
@@ -22,7 +22,7 @@ def construct_scene(trace: Trace, tmp_path: Path, **scene_kwargs: Any) -> Any:
     """Run a scene's construct() in Manim's dry-run mode (no frames, no files) and return it."""
     from manim import tempconfig
 
-    from scenes.render import MANIM_SETTINGS
+    from explain.scenes.app.render import MANIM_SETTINGS
 
     entry = get(trace.scene)
     settings = dict(MANIM_SETTINGS, dry_run=True, media_dir=str(tmp_path), quality="low_quality")

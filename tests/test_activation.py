@@ -9,9 +9,9 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlcore.activation import ActivationParams, activation_trace, verify_activation_trace
-from mlcore.params import ParamError, check_params
-from scenes.widgets.numbers import format_number
+from explain.mlcore.activation import ActivationParams, activation_trace, verify_activation_trace
+from explain.mlcore.params import ParamError, check_params
+from explain.scenes.kit.widgets.numbers import format_number
 from tests.conftest import build_trace, construct_scene
 
 

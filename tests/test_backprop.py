@@ -10,7 +10,7 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mlcore.backprop import (
+from explain.mlcore.backprop import (
     MAX_COLUMNS,
     MAX_GRAPH_NODES,
     MAX_ROWS,
@@ -19,12 +19,12 @@ from mlcore.backprop import (
     layered_layout,
     verify_backprop_trace,
 )
-from mlcore.expr import Expr, Num, Op, Var, to_text
-from mlcore.params import ParamError, check_params, parse_params
-from mlcore.trace import Trace
+from explain.mlcore.expr import Expr, Num, Op, Var, to_text
+from explain.mlcore.params import ParamError, check_params, parse_params
+from explain.mlcore.trace import Trace
 
 T = torch.Tensor
-# Written independently of mlcore.expr: the same formulas typed as torch code.
+# Written independently of explain.mlcore.expr: the same formulas typed as torch code.
 CASES: list[tuple[str, str, Callable[..., T]]] = [
     ("(w*x + b - y)**2", "x=2,w=1,b=0.5,y=4", lambda w, x, b, y: (w * x + b - y) ** 2),
     ("sigmoid(w*x + b)*tanh(w)", "x=2,w=1,b=0.5",

@@ -9,7 +9,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlcore.expr import (
+from explain.mlcore.expr import (
     MAX_CHARS,
     MAX_DEPTH,
     ExprDomainError,
@@ -133,11 +133,11 @@ def test_restricts_variables_when_asked() -> None:
 def test_never_calls_eval_exec_or_compile_to_code(monkeypatch: pytest.MonkeyPatch) -> None:
     import ast
 
-    import mlcore.backprop
-    import mlcore.expr
+    import explain.mlcore.backprop
+    import explain.mlcore.expr
 
     # Statically: no call of eval, exec, compile or __import__ anywhere in the modules.
-    for module in (mlcore.expr, mlcore.backprop):
+    for module in (explain.mlcore.expr, explain.mlcore.backprop):
         source = inspect.getsource(module)
         called = {
             node.func.id
@@ -151,7 +151,7 @@ def test_never_calls_eval_exec_or_compile_to_code(monkeypatch: pytest.MonkeyPatc
         raise AssertionError("user text reached eval/exec/compile")
 
     for name in ("eval", "exec", "compile"):
-        monkeypatch.setattr(mlcore.expr, name, forbidden, raising=False)
+        monkeypatch.setattr(explain.mlcore.expr, name, forbidden, raising=False)
     tree = parse_expression("sigmoid(w*x + b)*tanh(w)")
     value = evaluate(tree, {"w": 1.0, "x": 2.0, "b": 0.5})
     expected = torch.sigmoid(torch.tensor(2.5)) * torch.tanh(torch.tensor(1.0))

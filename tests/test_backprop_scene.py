@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from mlcore.trace import Trace
-from scenes.backprop import BOTTOM_RESERVED, TOP_RESERVED, _num
-from scenes.registry import get
+from explain.mlcore.trace import Trace
+from explain.scenes.registry import get
+from explain.scenes.topics.backprop import BOTTOM_RESERVED, TOP_RESERVED, _num
 from tests.conftest import build_trace, construct_scene
 
 
@@ -70,7 +70,7 @@ def placed_scene(trace: Trace, tmp_path: Path) -> Any:
     """The scene with its graph placed (boxes and edges built), without playing anything."""
     from manim import tempconfig
 
-    from scenes.render import MANIM_SETTINGS
+    from explain.scenes.app.render import MANIM_SETTINGS
 
     settings = dict(MANIM_SETTINGS, dry_run=True, media_dir=str(tmp_path), quality="low_quality")
     with tempconfig(settings):

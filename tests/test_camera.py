@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from scenes.widgets.heatmap import HeatMap
+from explain.scenes.kit.widgets.heatmap import HeatMap
 
 
 def draw(camera_class: type, make: Callable[[], list]) -> np.ndarray:
@@ -52,7 +52,7 @@ CASES: dict[str, Callable[[], list]] = {
 def test_images_are_drawn_as_manim_draws_them(case: str) -> None:
     from manim import Camera
 
-    from scenes.camera import SceneCamera
+    from explain.scenes.engine.camera import SceneCamera
 
     expected = draw(Camera, CASES[case])
     got = draw(SceneCamera, CASES[case])
@@ -91,7 +91,7 @@ def test_kept_paths_draw_what_manim_builds_each_time() -> None:
     )
     from manim.utils.bezier import interpolate
 
-    from scenes.camera import SceneCamera
+    from explain.scenes.engine.camera import SceneCamera
 
     def shapes() -> VGroup:
         return VGroup(
@@ -130,7 +130,7 @@ def test_fixed_point_keys_match_cairos_rounding() -> None:
     """Points that differ by less than Cairo's 1/256 pixel share a key, others do not."""
     import cairo
 
-    from scenes.camera import fixed_point_key
+    from explain.scenes.engine.camera import fixed_point_key
 
     matrix = cairo.Matrix(60.0, 0, 0, -60.0, 427.0, 240.0)
     points = np.array([[0.5, 0.25, 0.0], [-1.0 / 120, 2.0, 0.0]])  # pixels 457, 225, ...

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from scenes.i18n import en, zh
-from scenes.theme import DARK
-from scenes.widgets.caption import Caption
-from scenes.widgets.numbers import TextFactory
+from explain.scenes.kit.i18n import en, zh
+from explain.scenes.kit.theme import DARK
+from explain.scenes.kit.widgets.caption import Caption
+from explain.scenes.kit.widgets.numbers import TextFactory
 
 # Caption texts of both languages, with and without capitals and descenders.
 SAMPLES = [

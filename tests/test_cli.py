@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from mlcore.trace import Trace
-from scenes import render as render_module
-from scenes.cli import app
-from scenes.registry import SCENES
+from explain.mlcore.trace import Trace
+from explain.scenes.app import render as render_module
+from explain.scenes.cli import app
+from explain.scenes.registry import SCENES
 
 runner = CliRunner()
 
@@ -207,7 +207,7 @@ def test_cache_reuses_an_unchanged_render_and_force_renders(
 def test_console_script_parser_errors_are_one_line(
     argv: list[str], words: tuple[str, ...], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from scenes.cli import main
+    from explain.scenes.cli import main
 
     with pytest.raises(SystemExit) as exit_info:
         main(argv)
@@ -225,7 +225,7 @@ def test_console_script_freezes_the_collector_only_when_it_owns_the_process(
     collections; called with arguments, as here in tests, it leaves the collector alone."""
     import gc
 
-    from scenes import cli
+    from explain.scenes import cli
 
     frozen: list[bool] = []
     monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
@@ -240,7 +240,7 @@ def test_console_script_freezes_the_collector_only_when_it_owns_the_process(
 
 
 def test_console_script_without_arguments_shows_help(capsys: pytest.CaptureFixture[str]) -> None:
-    from scenes.cli import main
+    from explain.scenes.cli import main
 
     with pytest.raises(SystemExit) as exit_info:
         main([])
@@ -272,7 +272,7 @@ def test_slides_bad_output_is_a_usage_error(tmp_path: Path) -> None:
 def test_a_trace_that_disagrees_with_torch_is_refused_in_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from scenes.registry import BY_NAME
+    from explain.scenes.registry import BY_NAME
 
     entry = BY_NAME["conv"]
     real_build = entry.build

@@ -9,7 +9,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mlcore.cnn import (
+from explain.mlcore.cnn import (
     CnnShapesParams,
     InceptionParams,
     MnistNet,
@@ -22,9 +22,9 @@ from mlcore.cnn import (
     verify_inception_trace,
     verify_residual_trace,
 )
-from mlcore.params import ParamError
-from scenes.cnn import grouped, scientific
-from scenes.widgets.numbers import format_number
+from explain.mlcore.params import ParamError
+from explain.scenes.kit.widgets.numbers import format_number
+from explain.scenes.topics.cnn import grouped, scientific
 from tests.conftest import build_trace, construct_scene
 
 # --- cnn-shapes ---------------------------------------------------------------------------
@@ -144,7 +144,7 @@ def test_residual_shapes_match_and_gradients_equal_autograd() -> None:
 
 def test_residual_gradient_by_an_independent_autograd_run() -> None:
     """Rebuild the stacks from the same seed, take torch.autograd.grad layer by layer."""
-    from mlcore.cnn import _residual_setup
+    from explain.mlcore.cnn import _residual_setup
 
     params = ResidualParams(channels=2, size=5, depth=6, seed=3)
     trace = residual_trace(params)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scenes.widgets.numbers import format_number
+from explain.scenes.kit.widgets.numbers import format_number
 from tests.conftest import build_trace, construct_scene
 
 

@@ -10,9 +10,9 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlcore.conv import ConvParams, conv2d_trace, verify_conv2d_trace
-from mlcore.params import ParamError, check_params
-from mlcore.sizes import conv_output_size, effective_kernel
+from explain.mlcore.conv import ConvParams, conv2d_trace, verify_conv2d_trace
+from explain.mlcore.params import ParamError, check_params
+from explain.mlcore.sizes import conv_output_size, effective_kernel
 
 
 def torch_conv(trace_tensors: dict, prm: dict) -> torch.Tensor:

@@ -21,7 +21,7 @@ from manim import (
     tempconfig,
 )
 
-from scenes.widgets.fade import OpacityFade, fade_in, fade_out
+from explain.scenes.engine.tweens import OpacityFade, fade_in, fade_out
 
 Fade = Callable[..., Any]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 pytestmark = pytest.mark.render
-EXPLAIN = [sys.executable, "-m", "scenes.cli"]
+EXPLAIN = [sys.executable, "-P", "-m", "explain.scenes.cli"]
 
 
 def start_render(out: Path, tmpdir: Path, *args: str) -> subprocess.Popen[bytes]:

@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from mlcore.params import ParamError, ParamSpec
-from scenes.cli import app
-from scenes.registry import SCENES, SceneEntry
+from explain.mlcore.params import ParamError, ParamSpec
+from explain.scenes.cli import app
+from explain.scenes.registry import SCENES, SceneEntry
 
 # A trace (build + verify) must come back within this many seconds, whatever the input.
 TIME_LIMIT = 20.0

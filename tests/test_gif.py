@@ -22,10 +22,12 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from scenes import gif as gif_module
-from scenes import render as render_module
-from scenes.cli import app
-from scenes.gif import (
+from explain.scenes.app.render import RenderOptions, render_trace
+from explain.scenes.cli import app
+from explain.scenes.output import ffmpeg as ffmpeg_module
+from explain.scenes.output import gif as gif_module
+from explain.scenes.output.ffmpeg import ffmpeg_executable
+from explain.scenes.output.gif import (
     PALETTE_FILTER,
     PALETTE_USE,
     SPLIT_FROM,
@@ -34,9 +36,8 @@ from scenes.gif import (
     _split_gif,
     gif_frame_index,
 )
-from scenes.pool import PoolScene
-from scenes.registry import get
-from scenes.render import RenderOptions, ffmpeg_executable, render_trace
+from explain.scenes.registry import get
+from explain.scenes.topics.pool import PoolScene
 from tests.conftest import build_trace
 from tests.test_files import start_render, wait_for_media
 
@@ -307,7 +308,7 @@ def test_ffmpeg_failure_is_one_line_and_writes_nothing(
     fake = tmp_path / "ffmpeg"
     fake.write_text("#!/bin/sh\necho 'Unknown encoder qtrle' >&2\nexit 1\n")
     fake.chmod(0o755)
-    monkeypatch.setattr(render_module, "ffmpeg_executable", lambda: str(fake))
+    monkeypatch.setattr(ffmpeg_module, "ffmpeg_executable", lambda: str(fake))
     out = tmp_path / "pool.gif"
     result = CliRunner().invoke(app, ["render", "maxpool", "--out", str(out), "--force"])
     assert result.exit_code == 1

@@ -11,9 +11,14 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlcore.logistic import LogisticParams, logistic_trace, snapshot_epochs, verify_logistic_trace
-from mlcore.params import ParamError, check_params
-from scenes.widgets.numbers import format_number
+from explain.mlcore.logistic import (
+    LogisticParams,
+    logistic_trace,
+    snapshot_epochs,
+    verify_logistic_trace,
+)
+from explain.mlcore.params import ParamError, check_params
+from explain.scenes.kit.widgets.numbers import format_number
 from tests.conftest import build_trace, construct_scene
 
 

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlcore.optim import (
+from explain.mlcore.optim import (
     GradientDescentParams,
     LinearLossParams,
     SGDParams,
@@ -24,8 +24,8 @@ from mlcore.optim import (
     verify_gradient_descent_trace,
     verify_sgd_trace,
 )
-from mlcore.params import ParamError, check_params
-from scenes.widgets.numbers import format_number
+from explain.mlcore.params import ParamError, check_params
+from explain.scenes.kit.widgets.numbers import format_number
 from tests.conftest import build_trace, construct_scene
 
 COURSE_X, COURSE_Y = (1.0, 2.0, 3.0), (2.0, 4.0, 6.0)

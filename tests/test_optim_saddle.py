@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from manim import DL, UR
 
-from mlcore.params import ParamError
-from mlcore.saddle import (
+from explain.mlcore.params import ParamError
+from explain.mlcore.saddle import (
     EXTENT,
     SURFACE_FUNCS,
     SURFACE_GRADS,
@@ -22,10 +22,10 @@ from mlcore.saddle import (
     saddle_trace,
     verify_saddle_trace,
 )
-from mlcore.trace import Trace
-from scenes.plots import PLOTTABLE, plot_trace
-from scenes.render import OutputError
-from scenes.widgets.numbers import format_number
+from explain.mlcore.trace import Trace
+from explain.scenes.app.plots import PLOTTABLE, plot_trace
+from explain.scenes.kit.widgets.numbers import format_number
+from explain.scenes.output.files import OutputError
 from tests.conftest import build_trace, construct_scene
 
 
@@ -174,7 +174,7 @@ def test_custom_expression_of_a_builtin_surface_gives_the_same_paths(
 @given(st.floats(-2, 2), st.floats(-2, 2))
 def test_custom_gradient_and_hessian_against_closed_form(x: float, y: float) -> None:
     """f = x² − y² + 0.05x⁴ + sin(x·y): autograd on the parsed text vs hand derivatives."""
-    from mlcore.saddle import autograd_grad, hessian_at
+    from explain.mlcore.saddle import autograd_grad, hessian_at
 
     surface = make_surface("custom", CUSTOM_SADDLE + " + sin(x*y)")
     gx, gy = autograd_grad(surface, x, y)

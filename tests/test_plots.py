@@ -14,10 +14,10 @@ from typing import Any
 import matplotlib
 import pytest
 
-from mlcore.trace import Trace
-from scenes import plots
-from scenes.i18n import TABLES
-from scenes.plots import PLOTTABLE, plot_trace
+from explain.mlcore.trace import Trace
+from explain.scenes.app import plots
+from explain.scenes.app.plots import PLOTTABLE, plot_trace
+from explain.scenes.kit.i18n import TABLES
 from tests.conftest import build_trace
 from tests.test_cli import assert_usage_error, run
 

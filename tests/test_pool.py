@@ -10,15 +10,15 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlcore.conv_transposed import (
+from explain.mlcore.conv_transposed import (
     ConvTransposedParams,
     conv_transposed_trace,
     verify_conv_transposed_trace,
 )
-from mlcore.params import ParamError, check_params
-from mlcore.pool import PoolParams, avg_pool_trace, max_pool_trace, verify_pool_trace
-from mlcore.sizes import conv_output_size, conv_transpose_output_size
-from scenes.widgets.numbers import format_number
+from explain.mlcore.params import ParamError, check_params
+from explain.mlcore.pool import PoolParams, avg_pool_trace, max_pool_trace, verify_pool_trace
+from explain.mlcore.sizes import conv_output_size, conv_transpose_output_size
+from explain.scenes.kit.widgets.numbers import format_number
 from tests.conftest import build_trace, construct_scene
 
 

@@ -14,8 +14,8 @@ from unittest.mock import patch
 import numpy as np
 import pytest
 
-from scenes.registry import SCENES, get
-from scenes.widgets import fade
+from explain.scenes.engine import tweens as fade
+from explain.scenes.registry import SCENES, get
 from tests.conftest import build_trace
 
 # Scenes that exercise what the shortcuts must get right: sliding windows with numbers
@@ -33,7 +33,7 @@ def render_frames(
     from manim import FadeIn, FadeOut, tempconfig
     from manim.renderer.cairo_renderer import CairoRenderer
 
-    from scenes.render import MANIM_SETTINGS
+    from explain.scenes.app.render import MANIM_SETTINGS
 
     entry = get(name)
     trace = build_trace(name)
@@ -96,8 +96,8 @@ def test_an_arc_path_redraws_what_it_passes_under(tmp_path: Path) -> None:
     from manim import PI, Rectangle, Square, Transform, tempconfig
     from manim.renderer.cairo_renderer import CairoRenderer
 
-    from scenes.base import TraceScene
-    from scenes.render import MANIM_SETTINGS
+    from explain.scenes.app.render import MANIM_SETTINGS
+    from explain.scenes.kit.base import TraceScene
 
     class Arc(TraceScene):
         def construct(self) -> None:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from mlcore.params import param_specs
-from mlcore.trace import Trace
-from scenes.i18n import TABLES
-from scenes.registry import BY_NAME, DEFAULT_SCENE, SCENES
+from explain.mlcore.params import param_specs
+from explain.mlcore.trace import Trace
+from explain.scenes.kit.i18n import TABLES
+from explain.scenes.registry import BY_NAME, DEFAULT_SCENE, SCENES
 from tests.conftest import assert_inside_frame, build_trace, construct_scene
 
 NAMES = [entry.name for entry in SCENES]
@@ -97,7 +97,7 @@ def test_same_trace_same_duration_and_animations(name: str, tmp_path: Path) -> N
 
 
 def test_gallery_page_has_every_scene() -> None:
-    from scenes.gallery import gallery_markdown
+    from explain.scenes.app.gallery import gallery_markdown
 
     page = gallery_markdown(SCENES, {})
     committed = (Path(__file__).resolve().parent.parent / "renders" / "README.md").read_text()

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from scenes.cli import app
+from explain.scenes.cli import app
 
 pytestmark = pytest.mark.render
 runner = CliRunner()
@@ -78,7 +78,7 @@ def test_png_stills_at_chosen_moments(tmp_path: Path) -> None:
 def test_parallel_renders_do_not_collide(tmp_path: Path) -> None:
     from rich.console import Console
 
-    from scenes.batch import BatchItem, render_many
+    from explain.scenes.app.batch import BatchItem, render_many
 
     args = ("--format", "png")
     items = [BatchItem(n, tmp_path / f"{n}.png", args) for n in ("conv-stride", "conv-padding")]

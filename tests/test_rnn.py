@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from mlcore.params import ParamError, check_params
-from mlcore.rnn import (
+from explain.mlcore.params import ParamError, check_params
+from explain.mlcore.rnn import (
     EmbeddingParams,
     LayersParams,
     RnnParams,
@@ -24,7 +24,7 @@ from mlcore.rnn import (
     verify_rnn_layers_trace,
     verify_rnn_unroll_trace,
 )
-from scenes.widgets.numbers import format_number
+from explain.scenes.kit.widgets.numbers import format_number
 from tests.conftest import build_trace, construct_scene
 
 D = torch.float64

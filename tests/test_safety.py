@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from scenes.cli import app
-from scenes.registry import SCENES
+from explain.scenes.cli import app
+from explain.scenes.registry import SCENES
 
 runner = CliRunner()
 

@@ -7,7 +7,7 @@ import random
 import pytest
 from manim import Mobject, Scene, Square, VGroup
 
-from scenes.base import TraceScene
+from explain.scenes.kit.base import TraceScene
 
 
 def random_tree(rng: random.Random, depth: int) -> Mobject:

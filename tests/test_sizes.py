@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlcore.sizes import (
+from explain.mlcore.sizes import (
     conv_output_size,
     conv_transpose_output_size,
     effective_kernel,

@@ -10,8 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from scenes.render import OutputError, RenderOptions
-from scenes.slides import Cue, build_slides, parse_srt, render_slides, slides_html, step_ends
+from explain.scenes.app.render import RenderOptions
+from explain.scenes.app.slides import (
+    Cue,
+    build_slides,
+    parse_srt,
+    render_slides,
+    slides_html,
+    step_ends,
+)
+from explain.scenes.output.files import OutputError
 from tests.conftest import build_trace
 
 SRT = """\ufeff1
@@ -97,7 +105,7 @@ def test_html_is_one_self_contained_page() -> None:
 
 
 def test_script_json_cannot_close_the_script_tag() -> None:
-    from scenes.slides import _script_json
+    from explain.scenes.app.slides import _script_json
 
     assert "</" not in _script_json(["</script><b>&"])
     assert json.loads(_script_json(["</script><b>&"])) == ["</script><b>&"]
@@ -114,7 +122,7 @@ def test_build_slides_writes_atomically(tmp_path: Path) -> None:
 
 
 def test_render_slides_checks_the_output_before_rendering(tmp_path: Path) -> None:
-    from scenes.registry import get
+    from explain.scenes.registry import get
 
     entry = get("conv-stride")
     with pytest.raises(OutputError, match=r"\.html"):
@@ -127,7 +135,7 @@ def test_render_slides_checks_the_output_before_rendering(tmp_path: Path) -> Non
 
 @pytest.mark.render
 def test_render_slides_conv_stride(tmp_path: Path) -> None:
-    from scenes.registry import get
+    from explain.scenes.registry import get
 
     entry = get("conv-stride")
     out = tmp_path / "conv-stride.html"

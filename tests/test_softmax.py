@@ -12,15 +12,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from manim import DL, UR
 
-from mlcore.params import ParamError, check_params
-from mlcore.softmax import (
+from explain.mlcore.params import ParamError, check_params
+from explain.mlcore.softmax import (
     MAX_CLASSES,
     MAX_LOGIT,
     SoftmaxParams,
     softmax_trace,
     verify_softmax_trace,
 )
-from scenes.widgets.numbers import format_number
+from explain.scenes.kit.widgets.numbers import format_number
 from tests.conftest import build_trace, construct_scene
 
 # Ordinary scores, and scores far past exp()'s overflow (about 88.7 in float32, 709.8 in float64).

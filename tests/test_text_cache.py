@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from scenes.theme import DARK
-from scenes.widgets.numbers import TextFactory
-from scenes.widgets.text_cache import TextDiskCache
+from explain.scenes.kit.theme import DARK
+from explain.scenes.kit.widgets.numbers import TextFactory
+from explain.scenes.kit.widgets.text_cache import TextDiskCache
 
 
 def test_second_factory_loads_the_same_glyphs_from_disk(tmp_path: Path) -> None:

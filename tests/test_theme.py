@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scenes.theme import THEMES, Theme
+from explain.scenes.kit.theme import THEMES, Theme
 
 
 def _luminance(colour: str) -> float:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from mlcore.trace import Trace
-from scenes.registry import SceneEntry, get
-from scenes.trace_cache import TraceCache, trace_key, verified_trace
+from explain.mlcore.trace import Trace
+from explain.scenes.app.trace_cache import TraceCache, trace_key, verified_trace
+from explain.scenes.registry import SceneEntry, get
 from tests.conftest import build_trace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,7 +67,7 @@ def test_unverified_traces_are_neither_stored_nor_read(tmp_path: Path) -> None:
 
 
 def test_bad_parameters_still_fail_with_a_warm_cache(tmp_path: Path) -> None:
-    from mlcore.params import ParamError
+    from explain.mlcore.params import ParamError
 
     cache = TraceCache(tmp_path)
     verified_trace(get("conv-stride"), {}, cache=cache)
@@ -81,7 +81,7 @@ def test_a_cached_trace_is_served_without_importing_torch(tmp_path: Path) -> Non
     code = (
         "import sys\n"
         "from typer.testing import CliRunner\n"
-        "from scenes.cli import app\n"
+        "from explain.scenes.cli import app\n"
         f"result = CliRunner().invoke(app, {args!r})\n"
         "assert result.exit_code == 0, result.output\n"
         "print('torch' in sys.modules)\n"

@@ -11,7 +11,7 @@ import av
 import numpy as np
 import pytest
 
-from scenes.video import Mp4Writer, VideoError, write_subtitles
+from explain.scenes.output.video import Mp4Writer, VideoError, write_subtitles
 
 SIZE = (64, 48)  # (width, height)
 
@@ -101,7 +101,7 @@ def test_subtitles_are_written_only_when_there_are_some(tmp_path: Path) -> None:
 def test_an_encoder_failing_with_frames_queued_does_not_hang_the_finish(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import scenes.video as video
+    import explain.scenes.output.video as video
 
     started = threading.Event()
 
@@ -129,7 +129,8 @@ def test_render_into_shortens_the_gil_switch_interval_while_drawing() -> None:
     import gc
     import sys
 
-    from scenes.frame_sink import SWITCH_INTERVAL, FrameSink, render_into
+    from explain.scenes.engine.frame_hook import SWITCH_INTERVAL, render_into
+    from explain.scenes.output.frame_sink import FrameSink
 
     class Sink(FrameSink):
         def start(self) -> None: ...

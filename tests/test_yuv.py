@@ -8,7 +8,7 @@ import av
 import numpy as np
 import pytest
 
-from scenes.yuv import YuvConverter, changed_box
+from explain.scenes.output.yuv import YuvConverter, changed_box
 from tests.test_redraw import render_frames
 
 WIDTH, HEIGHT = 854, 480  # low quality, as rendered

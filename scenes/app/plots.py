@@ -1,0 +1,166 @@
+"""Static matplotlib figures of traces, for notes: `explain plot NAME --out FILE.png|.svg`.
+
+Like the scenes, a plot only draws what the trace holds, and its words come from the same
+translation tables (``plot.*`` keys) in the language asked for. The figure is rendered into
+memory and then written atomically, so a failed plot never leaves a partial file.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from explain.mlcore.trace import Trace
+from explain.scenes.kit.i18n import tr
+from explain.scenes.output.files import OutputError, write_atomic
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+PLOT_FORMATS: tuple[str, ...] = ("png", "svg")
+DPI = 150
+# Colours by meaning, as in the scenes' theme: cost red, smoothed yellow, weights orange.
+COST = "#C53030"
+SMOOTHED = "#D08C00"
+WEIGHT = "#C46A12"
+DATA = "#2B6CB0"
+RUN_COLOURS = {"batch": "#2F855A", "minibatch": "#2B6CB0", "sgd": "#C46A12"}
+PATH_COLOURS = {"gd": "#1B1F24", "sgd": "#C46A12", "momentum": "#2F855A"}
+RUN_ORDER = ("batch", "minibatch", "sgd")
+# Latin, Greek and symbols from DejaVu Sans; matplotlib falls back glyph by glyph to the
+# CJK font (Debian's fonts-wqy-microhei, installed by scripts/setup.sh) for Chinese.
+FONT_FAMILY = ["DejaVu Sans", "WenQuanYi Micro Hei"]
+
+
+def _linear_loss(fig: Figure, trace: Trace, lang: str) -> None:
+    ax = fig.add_subplot()
+    ws, mse = trace.tensors["w"], trace.tensors["mse"]
+    best = trace.extra["minimum"]
+    ax.plot(ws, mse, "o-", color=COST, markersize=3, label=tr("plot.legend.mse", lang))
+    ax.plot([best["w"]], [best["mse"]], "o", color=SMOOTHED, markersize=9, zorder=3)
+    ax.annotate(
+        tr("plot.linear.minimum", lang, w=f"{best['w']:g}", mse=f"{best['mse']:.4g}"),
+        (best["w"], best["mse"]),
+        textcoords="offset points",
+        xytext=(0, 14),
+        ha="center",
+        # The label crosses the curve near the minimum: a pale box keeps it readable.
+        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85},
+    )
+    ax.set_xlabel(tr("plot.axis.w", lang))
+    ax.set_ylabel(tr("plot.axis.mse", lang))
+    ax.set_title(tr("plot.linear.title", lang))
+
+
+def _cost_axes(
+    ax: Axes, run: dict[str, Any], x_key: str, colour: str, label: str, lang: str
+) -> None:
+    xs = run[x_key]
+    cost = tr("plot.legend.cost", lang, run=label)
+    ax.plot(xs, run["loss"], color=colour, linewidth=1.2, label=cost)
+    ax.plot(
+        xs, run["smoothed"], color=SMOOTHED, linewidth=2, label=tr("plot.legend.smoothed", lang)
+    )
+    ax.set_ylabel(tr("plot.axis.cost", lang))
+    ax.legend(loc="upper right")
+
+
+def _gradient_descent(fig: Figure, trace: Trace, lang: str) -> None:
+    ax = fig.add_subplot()
+    tens = trace.tensors
+    run = {"x": list(range(len(tens["loss"]))), "loss": tens["loss"], "smoothed": tens["smoothed"]}
+    _cost_axes(ax, run, "x", COST, tr("plot.run.gd", lang), lang)
+    prm = trace.params
+    ax.set_xlabel(tr("plot.axis.epoch", lang))
+    w0, w1 = f"{tens['w'][0]:g}", f"{tens['w'][-1]:.4f}"
+    ax.set_title(
+        tr("plot.gd.title", lang, lr=f"{prm['lr']:g}", w0=w0, w1=w1, beta=f"{prm['beta']:g}")
+    )
+
+
+def _sgd(fig: Figure, trace: Trace, lang: str) -> None:
+    runs = [(k, trace.extra["runs"][k]) for k in RUN_ORDER if k in trace.extra["runs"]]
+    axes = fig.subplots(len(runs), 1, sharex=True, sharey=True, squeeze=False)[:, 0]
+    for ax, (name, run) in zip(axes, runs):
+        label = tr(f"plot.run.{name}", lang, b=run["batch_size"])
+        _cost_axes(ax, run, "progress", RUN_COLOURS[name], label, lang)
+    axes[-1].set_xlabel(tr("plot.axis.epoch", lang))
+    prm = trace.params
+    fig.suptitle(tr("plot.sgd.title", lang, lr=f"{prm['lr']:g}", beta=f"{prm['beta']:g}"))
+
+
+def _saddle(fig: Figure, trace: Trace, lang: str) -> None:
+    ax = fig.add_subplot()
+    grid, extra = trace.extra["grid"], trace.extra
+    saddle = extra["saddle"]
+    axis, f = grid["axis"], grid["f"]
+    # Colours centred on the saddle's height (f where gd ends, for a custom surface).
+    level = saddle["value"]
+    values = [v for row in f for v in row]
+    limit = max(abs(v - level) for v in values) or 1.0
+    filled = ax.contourf(
+        axis, axis, f, levels=16, cmap="RdBu", vmin=level - limit, vmax=level + limit
+    )
+    if min(values) < level < max(values):  # else there is no such contour to draw
+        ax.contour(axis, axis, f, levels=[level], colors="k", linewidths=1)
+    fig.colorbar(filled, ax=ax, label=tr("plot.axis.f", lang))
+    for name, path in extra["paths"].items():
+        xs, ys = [p[0] for p in path], [p[1] for p in path]
+        label = tr(f"plot.path.{name}", lang)
+        ax.plot(xs, ys, "-", color=PATH_COLOURS.get(name, "k"), linewidth=2, label=label)
+        ax.plot(xs[-1:], ys[-1:], "o", color=PATH_COLOURS.get(name, "k"))
+    px, py = saddle["point"]
+    ax.plot([px], [py], "o", mfc="none", mec="k", markersize=10)
+    e = extra["extent"]
+    ax.set_xlim(-e, e)
+    ax.set_ylim(-e, e)
+    ax.set_aspect("equal")
+    eig = ", ".join(f"{v:.4g}" for v in saddle["eigenvalues"])
+    # saddle["at"] is "origin" (a built-in surface) or "gd_end" (a custom one).
+    hessian = tr(f"plot.saddle.hessian.{saddle['at']}", lang, x=f"{px:.3g}", y=f"{py:.3g}", eig=eig)
+    ax.set_title(f"{extra['formula']}\n{hessian}")
+    ax.set_xlabel(tr("plot.axis.x", lang))
+    ax.set_ylabel(tr("plot.axis.y", lang))
+    ax.legend(loc="lower left")
+
+
+PLOTTERS: dict[str, Callable[[Figure, Trace, str], None]] = {
+    "linear-loss": _linear_loss,
+    "gradient-descent": _gradient_descent,
+    "sgd": _sgd,
+    "saddle-point": _saddle,
+}
+# Scene names whose traces plot_trace can draw.
+PLOTTABLE: frozenset[str] = frozenset(PLOTTERS)
+
+
+def plot_trace(trace: Trace, out: Path, lang: str = "en") -> None:
+    """Draw ``trace`` with matplotlib (Agg), its words in ``lang``, and write a .png or .svg
+    atomically to ``out``."""
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in PLOT_FORMATS:
+        raise OutputError(f"--out: a plot must end in .png or .svg (got {str(out)[:80]!r})")
+    if trace.scene not in PLOTTERS:
+        known = ", ".join(sorted(PLOTTABLE))
+        raise OutputError(f"scene: {trace.scene!r} has no static plot (plots: {known})")
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    # A Figure on an Agg canvas, without pyplot: no global state, no display needed. Texts
+    # take font.family when they are made, tick labels only while saving, so savefig stays
+    # inside the context; rc_context restores rcParams on leaving.
+    size = (7.0, 5.6) if trace.scene == "saddle-point" else (8.0, 5.0)
+    buf = io.BytesIO()
+    # A fixed hash salt makes SVG element ids, and so the file, the same for the same trace.
+    with matplotlib.rc_context({"font.family": FONT_FAMILY, "svg.hashsalt": "explain"}):
+        fig = Figure(figsize=size, layout="constrained")
+        FigureCanvasAgg(fig)
+        PLOTTERS[trace.scene](fig, trace, lang)
+        # Fixed metadata so the same trace gives the same bytes.
+        metadata = {"Software": None} if fmt == "png" else {"Date": None, "Creator": None}
+        fig.savefig(buf, format=fmt, dpi=DPI, metadata=metadata)
+    write_atomic(out, buf.getvalue())

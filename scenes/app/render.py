@@ -1,0 +1,335 @@
+"""Rendering a trace to files: Manim in a private temporary media folder, then atomic moves
+(``explain.scenes.output.files``), so a failed or interrupted render leaves the previous
+output intact and no partial file behind.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from explain.mlcore.trace import Trace
+from explain.scenes.app.sources import relative_name, source_files
+from explain.scenes.kit.i18n import LANGS
+from explain.scenes.kit.theme import THEMES
+from explain.scenes.output.files import OutputError, install_file, write_atomic
+from explain.scenes.output.stills import cut_stills, still_paths
+from explain.scenes.registry import SceneEntry
+
+QUALITIES: dict[str, str] = {
+    "low": "low_quality",  # 854x480, 15 fps: for iterating, tests and notes
+    "medium": "medium_quality",  # 1280x720, 30 fps
+    "high": "high_quality",  # 1920x1080, 60 fps: lectures
+    "4k": "fourk_quality",  # 3840x2160, 60 fps
+}
+FORMATS: tuple[str, ...] = ("mp4", "gif", "png", "webm")
+GIF_FPS = 15  # a GIF for notes needs no more; more frames only make it larger
+MAX_STILLS = 50
+
+# Measured on a 2-core machine (bench/RESULTS.md): per-play cache hashing only pays off when
+# re-rendering long 1080p scenes, so caching is off; encoders in flight overlap encoding
+# with drawing. Four in flight with queues of 8 frames peaked at 1.45 GB at 1080p; two
+# with queues of 4 peak at 0.86 GB for 4% more time (and no change at 480p).
+MANIM_SETTINGS: dict[str, Any] = {
+    "disable_caching": True,
+    "max_inflight_encoders": 2,
+    "encoder_queue_size": 4,
+    "video_encoder_options": {"preset": "veryfast"},
+    "verbosity": "ERROR",
+    "progress_bar": "none",
+}
+
+# Stills are cut from a lossless intermediate rather than from h264's lossy frames. (GIFs
+# are made from the frames themselves, never from a video: scenes/gif.py.)
+LOSSLESS_INTERMEDIATE: dict[str, Any] = {
+    "pixel_format": "yuv444p",
+    "video_encoder_options": {"preset": "ultrafast", "crf": "0"},
+}
+# VP9's default settings take minutes; these keep WebM within a few times the MP4's time.
+WEBM_SETTINGS: dict[str, Any] = {
+    "format": "webm",
+    "video_encoder_options": {"deadline": "realtime", "cpu-used": "8", "crf": "30", "b": "0"},
+}
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    quality: str = "low"
+    fmt: str = "mp4"
+    theme: str = "dark"
+    lang: str = "en"
+    transparent: bool = False  # png (last frame) and webm only
+    fps: int | None = None  # gif only; default min(GIF_FPS, the quality's frame rate)
+    width: int | None = None  # gif only, pixels; default the quality's width
+    at: tuple[float, ...] = ()  # png: stills at these seconds
+    frames: int | None = None  # png: this many stills, evenly spaced, the last at the end
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    paths: list[Path]  # the files written (several for --frames / several --at)
+    subtitles: Path | None = None  # the .srt written beside a video, if any
+    cached: bool = False  # an unchanged earlier render was reused
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def check_options(options: RenderOptions) -> None:
+    """Raise OutputError naming the option when a value or combination is not allowed."""
+    for option, value, allowed in (
+        ("--quality", options.quality, tuple(QUALITIES)),
+        ("--format", options.fmt, FORMATS),
+        ("--theme", options.theme, THEMES),
+        ("--lang", options.lang, LANGS),
+    ):
+        if value not in allowed:
+            raise OutputError(f"{option}: must be one of {', '.join(allowed)} (got {value[:40]!r})")
+    fmt = options.fmt
+    if options.fps is not None and (fmt != "gif" or not 1 <= options.fps <= 60):
+        raise OutputError("--fps: only with --format gif, from 1 to 60")
+    if options.width is not None and (fmt != "gif" or not 64 <= options.width <= 3840):
+        raise OutputError("--width: only with --format gif, from 64 to 3840 pixels")
+    if options.at and options.frames is not None:
+        raise OutputError("--at: give either --at or --frames, not both")
+    if options.at and (fmt != "png" or any(t < 0 for t in options.at)):
+        raise OutputError("--at: only with --format png, seconds >= 0")
+    if len(options.at) > MAX_STILLS:
+        raise OutputError(f"--at: at most {MAX_STILLS} stills")
+    if options.frames is not None and (fmt != "png" or not 1 <= options.frames <= MAX_STILLS):
+        raise OutputError(f"--frames: only with --format png, from 1 to {MAX_STILLS}")
+    if options.transparent and not (fmt == "webm" or (fmt == "png" and not stills(options))):
+        raise OutputError("--transparent: only for webm or the last-frame png")
+
+
+def stills(options: RenderOptions) -> bool:
+    """Whether this render cuts stills out of a video rather than drawing the last frame."""
+    return bool(options.at) or options.frames is not None
+
+
+def still_times(duration: float, frame_count: int, options: RenderOptions) -> list[float]:
+    """The moments (seconds) to cut stills at; ``--frames N`` ends on the last frame."""
+    if options.at:
+        late = [t for t in options.at if t > duration]
+        if late:
+            raise OutputError(
+                f"--at: {late[0]:g} s is past the end of the video ({duration:.2f} s)"
+            )
+        return list(options.at)
+    n = options.frames or 1
+    last = (frame_count - 1) / frame_count * duration
+    return [last * (i + 1) / n for i in range(n)]
+
+
+def manim_config(media_dir: Path, options: RenderOptions) -> dict[str, Any]:
+    """The Manim settings for one render, applied with ``tempconfig``."""
+    settings = dict(MANIM_SETTINGS)
+    last_frame_only = options.fmt == "png" and not stills(options)
+    settings.update(
+        media_dir=str(media_dir),
+        quality=QUALITIES[options.quality],
+        output_file="scene",
+        write_to_movie=not last_frame_only,
+        save_last_frame=last_frame_only,
+        transparent=options.transparent,
+    )
+    if options.fmt in ("gif", "mp4"):
+        # No video from Manim: the GIF or MP4 is made from the frames as they are drawn
+        # (scenes/gif.py, scenes/video.py), so Manim writes no file, not even subtitles.
+        settings.update(format="none")
+    if stills(options):
+        settings.update(LOSSLESS_INTERMEDIATE)
+    if options.fmt == "webm":
+        settings.update(WEBM_SETTINGS)
+    return settings
+
+
+def code_fingerprint() -> str:
+    """A hash of explain's own source, so that a cached render is redone when code changes."""
+    digest = hashlib.sha256()
+    for path in source_files("mlcore", "scenes"):
+        digest.update(relative_name(path))
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def render_key(scene: str, params: dict[str, Any], options: RenderOptions) -> str:
+    """Content hash of everything a render depends on: scene, parameters, options, code."""
+    try:
+        version = metadata.version("explain")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    doc = {
+        "scene": scene,
+        "params": params,
+        "options": dataclasses.asdict(options),
+        "version": version,
+        "code": code_fingerprint(),
+    }
+    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
+
+
+def _stamp_path(out: Path) -> Path:
+    return out.with_name(f".{out.name}.explain-key")
+
+
+def cached_result(out: Path, key: str, options: RenderOptions) -> RenderResult | None:
+    """The earlier render at ``out`` if it was made with the same key and is still there."""
+    stamp = _stamp_path(out)
+    if not stamp.is_file():
+        return None
+    try:
+        saved = json.loads(stamp.read_text())
+    except (OSError, ValueError):
+        return None
+    paths = [Path(p) for p in saved.get("paths", [])]
+    if saved.get("key") != key or not all(p.is_file() for p in paths):
+        return None
+    srt = Path(saved["subtitles"]) if saved.get("subtitles") else None
+    return RenderResult(paths, srt if srt and srt.is_file() else None, cached=True)
+
+
+def _write_stamp(out: Path, key: str, result: RenderResult) -> None:
+    doc = {
+        "key": key,
+        "paths": [str(p) for p in result.paths],
+        "subtitles": str(result.subtitles) if result.subtitles else None,
+    }
+    write_atomic(_stamp_path(out), json.dumps(doc).encode())
+
+
+MEDIA_PREFIX = "explain-media-"
+
+
+def remove_stale_media() -> None:
+    """Delete media folders left by renders whose process was killed (SIGKILL cannot clean)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{MEDIA_PREFIX}*-*"):
+        pid_text = folder.name[len(MEDIA_PREFIX) :].split("-", 1)[0]
+        if not pid_text.isdigit() or int(pid_text) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:  # alive, someone else's
+            continue
+
+
+def render_trace(
+    entry: SceneEntry, trace: Trace, out: Path, options: RenderOptions
+) -> RenderResult:
+    """Draw ``trace`` with the entry's scene and install the result at ``out``."""
+    from manim import tempconfig
+
+    check_options(options)
+    scene_class = entry.scene_class()
+    remove_stale_media()
+    with (
+        tempfile.TemporaryDirectory(prefix=f"{MEDIA_PREFIX}{os.getpid()}-") as media_name,
+        tempconfig(manim_config(Path(media_name), options)),
+    ):
+        media = Path(media_name)
+        scene = scene_class(trace=trace, theme=THEMES[options.theme], lang=options.lang)
+        if options.fmt == "gif":
+            _render_gif(scene, media / "scene.gif", options)
+            install_file(media / "scene.gif", out)
+            return RenderResult([out])
+        if options.fmt == "mp4":
+            return _render_mp4(scene, media, out)
+        scene.render()
+        writer = scene.renderer.file_writer
+        if options.fmt == "png" and not stills(options):
+            install_file(Path(writer.image_file_path), out)
+            return RenderResult([out])
+        movie = Path(writer.movie_file_path)
+        if options.fmt == "png":
+            duration, frame_count = _duration(movie)
+            times = still_times(duration, frame_count, options)
+            paths = still_paths(out, times)
+            cut_stills(movie, times, paths)
+            return RenderResult(paths)
+        install_file(movie, out)
+        srt = movie.with_suffix(".srt")
+        if srt.exists():
+            srt_out = out.with_suffix(".srt")
+            install_file(srt, srt_out)
+            return RenderResult([out], srt_out)
+        return RenderResult([out])
+
+
+def _render_gif(scene: Any, gif: Path, options: RenderOptions) -> None:
+    """Render ``scene`` into ``gif``, its frames streamed to ffmpeg as they are drawn."""
+    from manim import config
+
+    from explain.scenes.engine.frame_hook import render_into
+    from explain.scenes.output.gif import GifWriter
+
+    writer = GifWriter(
+        gif,
+        gif.parent,
+        size=(config.pixel_width, config.pixel_height),
+        frame_rate=config.frame_rate,
+        fps=options.fps or min(GIF_FPS, int(config.frame_rate)),
+        width=options.width,
+    )
+    render_into(scene, writer)
+
+
+def _render_mp4(scene: Any, media: Path, out: Path) -> RenderResult:
+    """Render ``scene`` as one H.264 stream encoded while it draws, with its subtitles."""
+    from manim import config
+
+    from explain.scenes.engine.frame_hook import render_into
+    from explain.scenes.output.video import Mp4Writer, write_subtitles
+
+    movie = media / "scene.mp4"
+    options = {"crf": "23", **MANIM_SETTINGS["video_encoder_options"]}  # Manim's, ours over
+    writer = Mp4Writer(
+        movie,
+        size=(config.pixel_width, config.pixel_height),
+        frame_rate=config.frame_rate,
+        options=options,
+    )
+    render_into(scene, writer)
+    install_file(movie, out)
+    if write_subtitles(scene.renderer.file_writer, movie.with_suffix(".srt")):
+        srt_out = out.with_suffix(".srt")
+        install_file(movie.with_suffix(".srt"), srt_out)
+        return RenderResult([out], srt_out)
+    return RenderResult([out])
+
+
+def _duration(video: Path) -> tuple[float, int]:
+    import av
+
+    with av.open(str(video)) as container:
+        stream = container.streams.video[0]
+        frames = stream.frames or sum(1 for _ in container.decode(stream))
+        rate = float(stream.average_rate or 1)
+    return frames / rate, frames
+
+
+def render_scene(
+    entry: SceneEntry,
+    trace: Trace,
+    out: Path,
+    options: RenderOptions,
+    *,
+    force: bool = False,
+) -> RenderResult:
+    """Render a (verified) trace and remember the key; reuse an unchanged render."""
+    check_options(options)
+    key = render_key(entry.name, trace.params, options)
+    if not force:
+        hit = cached_result(out, key, options)
+        if hit is not None:
+            return hit
+    result = render_trace(entry, trace, out, options)
+    _write_stamp(out, key, result)
+    return result

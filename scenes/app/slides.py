@@ -1,0 +1,252 @@
+"""A rendered scene as click-through slides: one self-contained HTML file, one step a caption.
+
+Every render writes an ``.srt`` beside its MP4, one entry per ``say()`` of the scene. Each
+entry becomes a step: the page pauses the video at the end of every step, and a key or a
+click plays the next one. The file holds everything (the MP4 as a base64 data URI, inline
+CSS and JS), so it opens from ``file://`` offline in Chromium and Firefox and can be mailed.
+
+Why not manim-slides: its HTML output loads reveal.js from a CDN (or downloads it with
+``--offline``), and it hooks Manim's scene internals, which changed in Manim 0.22. A scene's
+captions already mark its steps, so a page over the finished video needs neither.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import html
+import json
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from explain.mlcore.trace import Trace
+from explain.scenes.app.render import RenderOptions, render_scene
+from explain.scenes.kit.i18n import tr
+from explain.scenes.output.files import check_output_path, write_atomic
+from explain.scenes.registry import SceneEntry
+
+
+@dataclass(frozen=True)
+class Cue:
+    start: float  # seconds
+    end: float  # seconds
+    text: str  # may span several lines ("\n")
+
+
+_TIME = r"(\d+):(\d{1,2}):(\d{1,2})[,.](\d{1,3})"
+_TIMING = re.compile(rf"^\s*{_TIME}\s*-->\s*{_TIME}")
+
+
+def _seconds(h: str, m: str, s: str, ms: str) -> float:
+    return int(h) * 3600 + int(m) * 60 + int(s) + int(ms) / 1000  # ",4" is 4 ms, as srt reads it
+
+
+def parse_srt(text: str) -> list[Cue]:
+    """The cues of an .srt file, in order of their start time.
+
+    Blocks are separated by blank lines: an optional number, ``HH:MM:SS,mmm --> HH:MM:SS,mmm``,
+    then the text lines. A block without a timing line is not a cue and is skipped.
+    """
+    cues = []
+    lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    block: list[str] = []
+    for line in [*lines, ""]:
+        if line.strip():
+            block.append(line)
+            continue
+        timing = next((i for i, b in enumerate(block[:2]) if _TIMING.match(b)), None)
+        if timing is not None:
+            match = _TIMING.match(block[timing])
+            assert match is not None
+            start, end = _seconds(*match.groups()[:4]), _seconds(*match.groups()[4:])
+            body = "\n".join(b.strip() for b in block[timing + 1 :])
+            cues.append(Cue(start, end, body))
+        block = []
+    return sorted(cues, key=lambda c: c.start)
+
+
+def step_ends(cues: list[Cue]) -> list[float]:
+    """Where each step stops: the end of its caption. Steps follow each other without gaps
+    (a step starts where the previous one stopped; the first at 0), so no frame is skipped."""
+    if not cues:
+        raise ValueError("no captions: the scene has no steps to make slides of")
+    ends = [c.end for c in cues]
+    for before, after in zip(ends, ends[1:]):
+        if after <= before:
+            raise ValueError(f"captions overlap: one ends at {after:.3f} s, before {before:.3f} s")
+    return ends
+
+
+CSS = """
+:root { color-scheme: dark; }
+body { margin: 0; background: #111; color: #eee;
+  font: 18px/1.45 system-ui, "Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif; }
+header, #outline, footer { max-width: 1100px; margin: 0 auto; padding: 0 16px; }
+h1 { font-size: 18px; font-weight: 600; color: #aaa; margin: 12px 0 8px; }
+#stage { display: flex; flex-direction: column; max-width: 1100px; margin: 0 auto;
+  background: #000; }
+#stage video { display: block; width: 100%; max-height: calc(100vh - 140px);
+  object-fit: contain; background: #000; cursor: pointer; }
+#stage:fullscreen { max-width: none; width: 100vw; height: 100vh; }
+#stage:fullscreen video { flex: 1; min-height: 0; max-height: none; }
+#bar { display: flex; gap: 16px; align-items: baseline; padding: 10px 16px;
+  background: #1b1b1b; }
+#counter { flex: none; font-variant-numeric: tabular-nums; color: #fc6; }
+#stage.ready #counter::before { content: "▶ "; }
+#caption { margin: 0; white-space: pre-line; font-size: 22px; }
+#stage:fullscreen #caption { font-size: max(22px, 2.8vh); }
+#outline { color: #999; font-size: 15px; margin-top: 12px; padding-left: 48px; }
+#outline li { cursor: pointer; white-space: pre-line; }
+#outline li.current { color: #fc6; }
+footer { color: #777; font-size: 14px; margin: 12px auto 24px; }
+"""
+
+# Steps are numbered from 1. `done` says whether the current step has played to its end;
+# the video rests either at the start of the current step or at its end. EPS keeps a resting
+# frame inside its step: a boundary frame already shows the next caption.
+JS = """
+"use strict";
+const video = document.getElementById("video");
+const stage = document.getElementById("stage");
+const counter = document.getElementById("counter");
+const caption = document.getElementById("caption");
+const items = Array.from(document.querySelectorAll("#outline li"));
+const ends = JSON.parse(document.getElementById("step-ends").textContent);
+const EPS = 0.01;
+let step = 1, done = false, stopAt = null;
+
+const startOf = (k) => (k === 1 ? 0 : ends[k - 2] + EPS);
+function endOf(k) {  // the last step runs to the end of the video
+  const last = k === ends.length && isFinite(video.duration);
+  return (last ? video.duration : ends[k - 1]) - EPS;
+}
+
+function show(k, played) {
+  step = k;
+  done = played;
+  counter.textContent = k + " / " + ends.length;
+  caption.textContent = items[k - 1].textContent;
+  stage.classList.toggle("ready", !played);
+  items.forEach((li, i) => li.classList.toggle("current", i === k - 1));
+}
+
+function rest(k, played) {
+  stopAt = null;
+  video.pause();
+  video.currentTime = played ? endOf(k) : startOf(k);
+  show(k, played);
+}
+
+function play(k) {
+  video.currentTime = startOf(k);
+  show(k, false);
+  stopAt = endOf(k);
+  video.play().catch(() => {});
+  requestAnimationFrame(watch);
+}
+
+function watch() {
+  if (stopAt === null) return;
+  if (video.currentTime >= stopAt || video.ended) rest(step, true);
+  else requestAnimationFrame(watch);
+}
+
+function next() {
+  if (stopAt !== null) rest(step, true);  // playing: jump to the end of this step
+  else if (!done) play(step);
+  else if (step < ends.length) play(step + 1);
+}
+
+const back = () => rest(Math.max(1, step - 1), false);
+
+function fullscreen() {
+  if (document.fullscreenElement) document.exitFullscreen();
+  else stage.requestFullscreen();
+}
+
+const KEYS = {
+  ArrowRight: next, PageDown: next, " ": next, ArrowLeft: back, PageUp: back,
+  Home: () => rest(1, false), End: () => rest(ends.length, true), f: fullscreen, F: fullscreen,
+};
+document.addEventListener("keydown", (e) => {
+  const action = KEYS[e.key];
+  if (!action || e.ctrlKey || e.altKey || e.metaKey) return;
+  e.preventDefault();
+  action();
+});
+video.addEventListener("click", next);
+video.addEventListener("ended", watch);
+items.forEach((li, i) => li.addEventListener("click", () => rest(i + 1, false)));
+show(1, false);
+"""
+
+
+def _script_json(value: Any) -> str:
+    """JSON that is safe inside <script>: no '<', '>' or '&' can end or open a tag."""
+    text = json.dumps(value)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def slides_html(video_mp4: bytes, cues: list[Cue], title: str, lang: str = "en") -> str:
+    """The whole page as text; every caption and the title HTML-escaped."""
+    ends = step_ends(cues)
+    ui = {"keys": tr("slides.keys", lang), "video": tr("slides.video", lang)}
+    data_uri = "data:video/mp4;base64," + base64.b64encode(video_mp4).decode("ascii")
+    outline = "\n".join(f"<li>{html.escape(c.text)}</li>" for c in cues)
+    esc = html.escape
+    return f"""<!DOCTYPE html>
+<html lang="{esc(lang)}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{esc(title)}</title>
+<style>{CSS}</style>
+</head>
+<body>
+<header><h1>{esc(title)}</h1></header>
+<main id="stage" class="ready">
+<video id="video" aria-label="{esc(ui["video"])}" preload="auto" muted playsinline
+ src="{data_uri}"></video>
+<div id="bar"><span id="counter">1 / {len(ends)}</span>
+<p id="caption" aria-live="polite">{esc(cues[0].text)}</p></div>
+</main>
+<ol id="outline">
+{outline}
+</ol>
+<footer>{esc(ui["keys"])}</footer>
+<script id="step-ends" type="application/json">{_script_json(ends)}</script>
+<script>{JS}</script>
+</body>
+</html>
+"""
+
+
+def build_slides(video: Path, subtitles: Path, out: Path, title: str, lang: str = "en") -> None:
+    """Write the slides page for a rendered MP4 and its .srt to ``out`` (atomically)."""
+    cues = parse_srt(subtitles.read_text(encoding="utf-8"))
+    page = slides_html(video.read_bytes(), cues, title, lang)
+    write_atomic(out, page.encode("utf-8"))
+
+
+def render_slides(
+    entry: SceneEntry,
+    trace: Trace,
+    out: Path,
+    options: RenderOptions,
+    *,
+    title: str | None = None,
+) -> Path:
+    """Render the (verified) trace as an MP4 with subtitles in a temporary folder, then
+    write the slides page at ``out`` (an existing folder, a name ending in .html)."""
+    check_output_path(out, "html")
+    mp4_options = dataclasses.replace(options, fmt="mp4")
+    with tempfile.TemporaryDirectory(prefix="explain-slides-") as folder:
+        video = Path(folder) / f"{entry.name}.mp4"
+        result = render_scene(entry, trace, video, mp4_options, force=True)
+        if result.subtitles is None:
+            raise ValueError(f"{entry.name}: the render wrote no subtitles to make steps of")
+        build_slides(video, result.subtitles, out, title or entry.name, options.lang)
+    return out

@@ -1,0 +1,111 @@
+"""Verified traces kept on disk, so that drawing a scene again does not import torch.
+
+Importing torch takes about a second, a third of a low-quality render, and a teacher
+re-renders the same computation many times (another theme, language, format or quality,
+or after changing how a scene draws). A trace is looked up by the scene's name, the
+``key=value`` text exactly as typed, and a fingerprint of everything that computes it:
+mlcore's source, the registry (scene defaults) and the torch and numpy versions. Only a
+trace that its torch verifier accepted is stored, so a hit is as checked as a fresh build.
+
+Files are JSON written by explain into the user's cache folder (see ``cache_root``); one
+that does not parse, or names another scene, is a miss. Delete the folder freely.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from explain.mlcore.trace import Trace
+from explain.scenes.app.sources import PACKAGE_ROOT, relative_name, source_files
+from explain.scenes.output.paths import cache_root
+
+if TYPE_CHECKING:
+    from explain.scenes.registry import SceneEntry
+
+# Bump when the stored form changes, so that old files are not read.
+TRACE_FORMAT = 1
+
+
+@cache
+def computation_fingerprint() -> str:
+    """A hash of what a trace depends on besides its parameters."""
+    digest = hashlib.sha256(f"format {TRACE_FORMAT}".encode())
+    for path in [*source_files("mlcore"), PACKAGE_ROOT / "scenes" / "registry.py"]:
+        digest.update(relative_name(path))
+        digest.update(path.read_bytes())
+    for package in ("torch", "numpy"):
+        try:
+            digest.update(f"{package} {metadata.version(package)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{package} missing".encode())
+    return digest.hexdigest()
+
+
+def trace_key(scene: str, assignments: Mapping[str, str]) -> str:
+    doc = {"scene": scene, "set": dict(sorted(assignments.items()))}
+    ident = json.dumps(doc, sort_keys=True) + computation_fingerprint()
+    return hashlib.sha256(ident.encode()).hexdigest()
+
+
+class TraceCache:
+    """Traces by ``trace_key``; a failure to read or write only means a miss."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder or cache_root() / "traces"
+
+    def _path(self, key: str) -> Path:
+        return self.folder / f"{key}.json"
+
+    def get(self, key: str, scene: str) -> Trace | None:
+        try:
+            trace = Trace.from_json(self._path(key).read_text(encoding="utf-8"))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return trace if trace.scene == scene else None
+
+    def put(self, key: str, trace: Trace) -> None:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".partial")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    fh.write(trace.to_json())
+                os.replace(tmp, self._path(key))
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+        except OSError:
+            return  # a read-only or full disk only costs speed
+
+
+def verified_trace(
+    entry: SceneEntry,
+    assignments: Mapping[str, str],
+    *,
+    verify: bool = True,
+    cache: TraceCache | None = None,
+) -> Trace:
+    """The scene's trace for the user's ``key=value`` text: from the cache when it was
+    built and verified before, else built (and verified, then stored)."""
+    store = cache or TraceCache()
+    key = trace_key(entry.name, assignments)
+    if verify:
+        hit = store.get(key, entry.name)
+        if hit is not None:
+            return hit
+    built = entry.build(entry.make_params(assignments))
+    if verify:
+        entry.verify(built)
+    # Drawn from its JSON form either way, so that a render is the same hit or miss.
+    trace = Trace.from_json(built.to_json())
+    if verify:
+        store.put(key, trace)
+    return trace
