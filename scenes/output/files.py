@@ -22,17 +22,31 @@ def default_output(name: str, fmt: str, folder: Path = DEFAULT_OUTPUT_DIR) -> Pa
 
 
 def check_output_path(path: Path, fmt: str) -> Path:
-    """The output path, checked before anything renders: its folder must exist and be writable."""
+    """The output path, checked before anything renders.
+
+    Its folder must exist and be writable, or be missing with a writable parent (not the
+    file system's root): ``--out lecture/conv.mp4`` then creates ``lecture/`` when the
+    first finished file is written, so a render that fails leaves no folder behind.
+    """
     if path.suffix.lower() != f".{fmt}":
         raise OutputError(f"--out: a {fmt} render must end in .{fmt} (got {str(path)[:80]!r})")
     if path.is_dir():
         raise OutputError(f"--out: {str(path)[:80]!r} is a directory; give a file name")
     folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise OutputError(f"--out: folder {str(folder)[:80]!r} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise OutputError(f"--out: folder {str(folder)[:80]!r} is not writable")
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"--out: {str(folder)[:80]!r} is a file, not a folder")
+    writable = folder if folder.is_dir() else creatable_parent(folder)
+    if not os.access(writable, os.W_OK):
+        raise OutputError(f"--out: folder {str(writable)[:80]!r} is not writable")
     return path
+
+
+def creatable_parent(folder: Path) -> Path:
+    """The existing parent under which the missing ``folder`` may be made, or OutputError."""
+    parent = folder.absolute().parent
+    if not parent.is_dir() or parent == parent.parent:
+        raise OutputError(f"--out: folder {str(folder)[:80]!r} does not exist")
+    return parent
 
 
 def install_file(src: Path, dest: Path) -> None:
@@ -41,7 +55,9 @@ def install_file(src: Path, dest: Path) -> None:
 
 
 def write_atomic(dest: Path, data: bytes) -> None:
-    """Write bytes to ``dest`` through a temporary file in the same folder."""
+    """Write bytes to ``dest`` through a temporary file in the same folder (made if missing:
+    ``check_output_path`` allowed it)."""
+    dest.parent.mkdir(exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent)
     tmp = Path(tmp_name)
     try:
