@@ -7,10 +7,15 @@ cd "$(dirname "$0")/.."
 
 VENV=.venv
 STAMP="$VENV/.explain-installed"
-# The CPU wheel of torch. Override for a GPU or another platform, e.g.
+# The CPU build of torch. On Linux, PyPI's torch is the CUDA build (about 2.7 GB of
+# wheels for a tool that never uses a GPU), so PyTorch's own CPU index is asked first;
+# where it cannot be reached (a short timeout, no retries), the plain pin from the
+# configured index is used (on machines that ship a local CPU wheel, that one).
+# Override for a GPU or another platform, e.g.
 #   EXPLAIN_TORCH="torch" EXPLAIN_TORCH_INDEX="https://download.pytorch.org/whl/cu124" make demo
 EXPLAIN_TORCH="${EXPLAIN_TORCH:-torch==2.13.0}"
 EXPLAIN_TORCH_INDEX="${EXPLAIN_TORCH_INDEX:-}"
+CPU_INDEX="https://download.pytorch.org/whl/cpu"
 PYTHON="${PYTHON:-python3}"
 
 # python3-venv: Debian's python3 has no venv module without it.
@@ -56,7 +61,9 @@ if ! "$VENV/bin/python" -c "import torch" >/dev/null 2>&1; then
   log "installing $EXPLAIN_TORCH"
   if [[ -n "$EXPLAIN_TORCH_INDEX" ]]; then
     "${pip[@]}" install "$EXPLAIN_TORCH" --index-url "$EXPLAIN_TORCH_INDEX"
-  else
+  elif ! "${pip[@]}" install "$EXPLAIN_TORCH" --index-url "$CPU_INDEX" \
+      --timeout 5 --retries 0 >/dev/null 2>&1; then
+    log "PyTorch's CPU index is out of reach; installing $EXPLAIN_TORCH from the default index"
     "${pip[@]}" install "$EXPLAIN_TORCH"
   fi
 fi
