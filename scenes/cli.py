@@ -224,8 +224,9 @@ def _render_one(
     for path in result.paths:
         if not result.cached:
             typer.echo(f"wrote {path} ({path.stat().st_size / 1024:.0f} KB)")
-    if result.subtitles is not None and not result.cached:
-        typer.echo(f"wrote {result.subtitles}")
+    for subtitles in (result.subtitles, result.web_subtitles):
+        if subtitles is not None and not result.cached:
+            typer.echo(f"wrote {subtitles}")
     for path in result.paths:
         if options.fmt in ("gif", "png"):
             typer.echo(f"![{entry.name}]({path.as_posix()})")

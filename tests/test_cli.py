@@ -105,6 +105,8 @@ def test_trace_out_file(tmp_path: Path, suffix: str) -> None:
         (("render", "conv", "--fps", "10"), ("--fps", "gif")),
         (("render", "conv", "--format", "gif", "--width", "10"), ("--width", "64")),
         (("render", "conv", "--at", "1"), ("--at", "png")),
+        (("render", "conv", "--format", "png", "--at", "nan"), ("--at", ">= 0")),
+        (("render", "conv", "--format", "png", "--at", "inf"), ("--at", ">= 0")),
         (("render", "conv", "--format", "png", "--frames", "0"), ("--frames",)),
         (("render", "conv", "--format", "png", "--frames", "2", "--at", "1"), ("--at",)),
         (("render", "conv", "--transparent"), ("--transparent", "webm")),

@@ -44,7 +44,11 @@ def test_mp4_h264_at_480p15_with_chinese_subtitles(tmp_path: Path) -> None:
     assert all(start < end for start, end in times)
     assert all(times[i][1] <= times[i + 1][0] for i in range(len(times) - 1))  # in order
     names = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("."))
-    assert names == ["conv-stride.mp4", "conv-stride.srt"]
+    assert names == ["conv-stride.mp4", "conv-stride.srt", "conv-stride.vtt"]
+    vtt = out.with_suffix(".vtt").read_text()
+    assert vtt.startswith("WEBVTT\n\n") and "窗口" in vtt
+    vtt_times = [line.split(" --> ") for line in vtt.splitlines() if " --> " in line]
+    assert vtt_times == [[t.replace(",", ".") for t in pair] for pair in times]
 
 
 def test_gif_loops_with_a_palette_under_1mb(tmp_path: Path) -> None:
@@ -95,3 +99,30 @@ def test_png_is_the_last_frame(tmp_path: Path) -> None:
         assert png.format == "PNG" and png.size == LOW
         colours = png.convert("RGB").getcolors(maxcolors=1_000_000)
     assert colours is not None and len(colours) > 50  # drawn, not a blank frame
+
+
+def test_mp4_carries_a_language_tagged_subtitle_track(tmp_path: Path) -> None:
+    """Players toggle the captions: a mov_text track tagged zho (or eng), with every cue."""
+    out = render(tmp_path, "--format", "mp4", "--lang", "zh")
+    with av.open(str(out)) as container:
+        (track,) = container.streams.subtitles
+        assert track.codec_context.name == "mov_text"
+        assert track.metadata.get("language") == "zho"
+        # mov_text fills the gaps between captions with empty samples (2 bytes: no text)
+        cues = sum(1 for packet in container.demux(track) if packet.size > 2)
+    srt = out.with_suffix(".srt").read_text()
+    assert cues == srt.count(" --> ")
+
+
+def test_last_frame_png_is_opaque_unless_transparent(tmp_path: Path) -> None:
+    """An opaque still carries no alpha channel; --transparent keeps one, see-through."""
+    opaque = tmp_path / "a.png"
+    see_through = tmp_path / "b.png"
+    for out, extra in ((opaque, ()), (see_through, ("--transparent",))):
+        args = ["render", "maxpool", "--format", "png", "--out", str(out), *extra]
+        assert runner.invoke(app, args).exit_code == 0
+    with Image.open(opaque) as image:
+        assert image.mode == "RGB"
+    with Image.open(see_through) as image:
+        assert image.mode == "RGBA"
+        assert image.getextrema()[3][0] == 0  # the background is transparent

@@ -129,7 +129,10 @@ def test_render_slides_checks_the_output_before_rendering(tmp_path: Path) -> Non
         render_slides(entry, build_trace("conv-stride"), tmp_path / "x.mp4", RenderOptions())
     with pytest.raises(OutputError, match="does not exist"):
         render_slides(
-            entry, build_trace("conv-stride"), tmp_path / "no" / "deeper" / "x.html", RenderOptions()
+            entry,
+            build_trace("conv-stride"),
+            tmp_path / "no" / "deeper" / "x.html",
+            RenderOptions(),
         )
 
 

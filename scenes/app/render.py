@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -22,6 +23,7 @@ from explain.scenes.kit.i18n import LANGS
 from explain.scenes.kit.theme import THEMES
 from explain.scenes.output.files import OutputError, install_file, write_atomic
 from explain.scenes.output.stills import cut_stills, still_paths
+from explain.scenes.output.subtitles import mux_subtitles, srt_to_vtt
 from explain.scenes.registry import SceneEntry
 
 QUALITIES: dict[str, str] = {
@@ -77,6 +79,7 @@ class RenderOptions:
 class RenderResult:
     paths: list[Path]  # the files written (several for --frames / several --at)
     subtitles: Path | None = None  # the .srt written beside a video, if any
+    web_subtitles: Path | None = None  # the same captions as WebVTT, for a page's <track>
     cached: bool = False  # an unchanged earlier render was reused
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -98,7 +101,7 @@ def check_options(options: RenderOptions) -> None:
         raise OutputError("--width: only with --format gif, from 64 to 3840 pixels")
     if options.at and options.frames is not None:
         raise OutputError("--at: give either --at or --frames, not both")
-    if options.at and (fmt != "png" or any(t < 0 for t in options.at)):
+    if options.at and (fmt != "png" or not all(0 <= t < math.inf for t in options.at)):
         raise OutputError("--at: only with --format png, seconds >= 0")
     if len(options.at) > MAX_STILLS:
         raise OutputError(f"--at: at most {MAX_STILLS} stills")
@@ -191,8 +194,13 @@ def cached_result(out: Path, key: str, options: RenderOptions) -> RenderResult |
     paths = [Path(p) for p in saved.get("paths", [])]
     if saved.get("key") != key or not all(p.is_file() for p in paths):
         return None
-    srt = Path(saved["subtitles"]) if saved.get("subtitles") else None
-    return RenderResult(paths, srt if srt and srt.is_file() else None, cached=True)
+    srt, vtt = (_kept(saved.get(key)) for key in ("subtitles", "web_subtitles"))
+    return RenderResult(paths, srt, vtt, cached=True)
+
+
+def _kept(path: str | None) -> Path | None:
+    """A subtitle file a stamp names, if it is still there."""
+    return Path(path) if path and Path(path).is_file() else None
 
 
 def _write_stamp(out: Path, key: str, result: RenderResult) -> None:
@@ -200,6 +208,7 @@ def _write_stamp(out: Path, key: str, result: RenderResult) -> None:
         "key": key,
         "paths": [str(p) for p in result.paths],
         "subtitles": str(result.subtitles) if result.subtitles else None,
+        "web_subtitles": str(result.web_subtitles) if result.web_subtitles else None,
     }
     write_atomic(_stamp_path(out), json.dumps(doc).encode())
 
@@ -241,11 +250,11 @@ def render_trace(
             install_file(media / "scene.gif", out)
             return RenderResult([out])
         if options.fmt == "mp4":
-            return _render_mp4(scene, media, out)
+            return _render_mp4(scene, media, out, options.lang)
         scene.render()
         writer = scene.renderer.file_writer
         if options.fmt == "png" and not stills(options):
-            install_file(Path(writer.image_file_path), out)
+            _install_last_frame(Path(writer.image_file_path), out, options.transparent)
             return RenderResult([out])
         movie = Path(writer.movie_file_path)
         if options.fmt == "png":
@@ -257,10 +266,27 @@ def render_trace(
         install_file(movie, out)
         srt = movie.with_suffix(".srt")
         if srt.exists():
-            srt_out = out.with_suffix(".srt")
+            srt_out, vtt_out = out.with_suffix(".srt"), out.with_suffix(".vtt")
             install_file(srt, srt_out)
-            return RenderResult([out], srt_out)
+            write_atomic(vtt_out, srt_to_vtt(srt.read_text(encoding="utf-8")).encode())
+            return RenderResult([out], srt_out, vtt_out)
         return RenderResult([out])
+
+
+def _install_last_frame(png: Path, out: Path, transparent: bool) -> None:
+    """Manim's last frame, as RGBA only with --transparent: an opaque still with an alpha
+    channel is twice the size and shows a checkerboard in some viewers."""
+    if transparent:
+        install_file(png, out)
+        return
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    with Image.open(png) as image:
+        image.convert("RGB").save(buf, format="PNG")
+    write_atomic(out, buf.getvalue())
 
 
 def _render_gif(scene: Any, gif: Path, options: RenderOptions) -> None:
@@ -281,8 +307,9 @@ def _render_gif(scene: Any, gif: Path, options: RenderOptions) -> None:
     render_into(scene, writer)
 
 
-def _render_mp4(scene: Any, media: Path, out: Path) -> RenderResult:
-    """Render ``scene`` as one H.264 stream encoded while it draws, with its subtitles."""
+def _render_mp4(scene: Any, media: Path, out: Path, lang: str) -> RenderResult:
+    """Render ``scene`` as one H.264 stream encoded while it draws; its captions go into
+    the file as a subtitle track and beside it as .srt and .vtt."""
     from manim import config
 
     from explain.scenes.engine.frame_hook import render_into
@@ -297,12 +324,17 @@ def _render_mp4(scene: Any, media: Path, out: Path) -> RenderResult:
         options=options,
     )
     render_into(scene, writer)
-    install_file(movie, out)
-    if write_subtitles(scene.renderer.file_writer, movie.with_suffix(".srt")):
-        srt_out = out.with_suffix(".srt")
-        install_file(movie.with_suffix(".srt"), srt_out)
-        return RenderResult([out], srt_out)
-    return RenderResult([out])
+    srt = media / "scene.srt"
+    if not write_subtitles(scene.renderer.file_writer, srt):
+        install_file(movie, out)
+        return RenderResult([out])
+    mux_subtitles(movie, srt, media / "with-subtitles.mp4", lang)
+    (media / "scene.vtt").write_text(srt_to_vtt(srt.read_text(encoding="utf-8")), "utf-8")
+    install_file(media / "with-subtitles.mp4", out)
+    srt_out, vtt_out = out.with_suffix(".srt"), out.with_suffix(".vtt")
+    install_file(srt, srt_out)
+    install_file(media / "scene.vtt", vtt_out)
+    return RenderResult([out], srt_out, vtt_out)
 
 
 def _duration(video: Path) -> tuple[float, int]:
