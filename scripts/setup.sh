@@ -18,8 +18,9 @@ EXPLAIN_TORCH_INDEX="${EXPLAIN_TORCH_INDEX:-}"
 CPU_INDEX="https://download.pytorch.org/whl/cpu"
 PYTHON="${PYTHON:-python3}"
 
-# python3-venv: Debian's python3 has no venv module without it.
-APT_PACKAGES=(python3-venv libcairo2-dev libpango1.0-dev pkg-config ffmpeg fonts-dejavu-core fonts-wqy-microhei)
+# python3-venv: Debian's python3 has no venv module without it. chromium: the tests drive
+# the slides page in a real browser (Playwright, with the system browser).
+APT_PACKAGES=(python3-venv libcairo2-dev libpango1.0-dev pkg-config ffmpeg fonts-dejavu-core fonts-wqy-microhei chromium)
 
 log() { echo "setup: $*" >&2; }
 

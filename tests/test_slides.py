@@ -91,7 +91,10 @@ def _check_page(page: str, cues: list[Cue], video: bytes) -> None:
     for cue in cues:
         assert f"<li>{html.escape(cue.text)}</li>" in page
     assert "<script>alert" not in page
-    assert page.count("<script") == 2 and page.count("</ol>") == 1 and page.count("<li>") == 3
+    assert page.count("<script") == 3 and page.count("</ol>") == 1 and page.count("<li>") == 3
+    # Captions are burned into the video: the page shows each one once, in the outline.
+    for cue in cues:
+        assert page.count(html.escape(cue.text)) == 1
 
 
 def test_html_is_one_self_contained_page() -> None:
@@ -100,7 +103,7 @@ def test_html_is_one_self_contained_page() -> None:
     _check_page(page, cues, FAKE_MP4)
     assert '<html lang="zh">' in page
     assert "<title>conv &lt;&amp;&gt; 卷积</title>" in page
-    assert '<span id="counter">1 / 3</span>' in page
+    assert '<span id="counter" aria-live="polite">1 / 3</span>' in page
     assert "全屏" in page  # the key help in the page's language
 
 
@@ -156,3 +159,5 @@ def test_render_slides_conv_stride(tmp_path: Path) -> None:
     assert 8 < ends[-1] < 30  # the scene's length in seconds
     assert "checked against torch" in page
     assert "http://" not in page and "https://" not in page
+    poster = re.search(r'poster="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
+    assert poster is not None and base64.b64decode(poster.group(1))[:4] == b"\x89PNG"

@@ -26,6 +26,7 @@ from explain.mlcore.trace import Trace
 from explain.scenes.app.render import RenderOptions, render_scene
 from explain.scenes.kit.i18n import tr
 from explain.scenes.output.files import check_output_path, write_atomic
+from explain.scenes.output.stills import frame_shown_at
 from explain.scenes.registry import SceneEntry
 
 
@@ -96,8 +97,7 @@ h1 { font-size: 18px; font-weight: 600; color: #aaa; margin: 12px 0 8px; }
   background: #1b1b1b; }
 #counter { flex: none; font-variant-numeric: tabular-nums; color: #fc6; }
 #stage.ready #counter::before { content: "▶ "; }
-#caption { margin: 0; white-space: pre-line; font-size: 22px; }
-#stage:fullscreen #caption { font-size: max(22px, 2.8vh); }
+#keys { margin: 0; color: #999; font-size: 15px; }
 #outline { color: #999; font-size: 15px; margin-top: 12px; padding-left: 48px; }
 #outline li { cursor: pointer; white-space: pre-line; }
 #outline li.current { color: #fc6; }
@@ -112,10 +112,14 @@ JS = """
 const video = document.getElementById("video");
 const stage = document.getElementById("stage");
 const counter = document.getElementById("counter");
-const caption = document.getElementById("caption");
 const items = Array.from(document.querySelectorAll("#outline li"));
 const ends = JSON.parse(document.getElementById("step-ends").textContent);
+const frame = 1 / JSON.parse(document.getElementById("frame-rate").textContent);
 const EPS = 0.01;
+// A pause lands a frame or two after it is asked for, and the first frame past a step's
+// end already shows the next caption and highlight: stop two frames early, then seek to
+// the step's last frame.
+const EARLY = 2 * frame;
 let step = 1, done = false, stopAt = null;
 
 const startOf = (k) => (k === 1 ? 0 : ends[k - 2] + EPS);
@@ -124,12 +128,12 @@ function endOf(k) {  // the last step runs to the end of the video
   return (last ? video.duration : ends[k - 1]) - EPS;
 }
 
-function show(k, played) {
+function show(k, played, playing) {
   step = k;
   done = played;
   counter.textContent = k + " / " + ends.length;
-  caption.textContent = items[k - 1].textContent;
-  stage.classList.toggle("ready", !played);
+  stage.classList.toggle("ready", !played && !playing);
+  stage.dataset.state = playing ? "playing" : played ? "end" : "start";
   items.forEach((li, i) => li.classList.toggle("current", i === k - 1));
 }
 
@@ -137,21 +141,29 @@ function rest(k, played) {
   stopAt = null;
   video.pause();
   video.currentTime = played ? endOf(k) : startOf(k);
-  show(k, played);
+  show(k, played, false);
 }
 
 function play(k) {
   video.currentTime = startOf(k);
-  show(k, false);
+  show(k, false, true);
   stopAt = endOf(k);
   video.play().catch(() => {});
-  requestAnimationFrame(watch);
+  watch();
 }
 
+// requestVideoFrameCallback reports each frame as it is presented (Chromium, Safari,
+// Firefox 132+); elsewhere the page's animation frames poll the clock.
+const perFrame = "requestVideoFrameCallback" in HTMLVideoElement.prototype;
 function watch() {
+  if (perFrame) video.requestVideoFrameCallback((now, meta) => check(meta.mediaTime));
+  else requestAnimationFrame(() => check(video.currentTime));
+}
+
+function check(mediaTime) {
   if (stopAt === null) return;
-  if (video.currentTime >= stopAt || video.ended) rest(step, true);
-  else requestAnimationFrame(watch);
+  if (mediaTime + EARLY >= stopAt || video.ended) rest(step, true);
+  else watch();
 }
 
 function next() {
@@ -178,9 +190,9 @@ document.addEventListener("keydown", (e) => {
   action();
 });
 video.addEventListener("click", next);
-video.addEventListener("ended", watch);
+video.addEventListener("ended", () => check(video.currentTime));
 items.forEach((li, i) => li.addEventListener("click", () => rest(i + 1, false)));
-show(1, false);
+show(1, false, false);
 """
 
 
@@ -190,9 +202,23 @@ def _script_json(value: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def slides_html(video_mp4: bytes, cues: list[Cue], title: str, lang: str = "en") -> str:
-    """The whole page as text; every caption and the title HTML-escaped."""
+def slides_html(
+    video_mp4: bytes,
+    cues: list[Cue],
+    title: str,
+    lang: str = "en",
+    *,
+    poster_png: bytes | None = None,
+    frame_rate: float = 15,
+) -> str:
+    """The whole page as text; every caption and the title HTML-escaped. The poster (the
+    first step's finished frame) is what the page shows before anything plays; the
+    captions are burned into the video, so the bar below shows only where you are."""
     ends = step_ends(cues)
+    poster = ""
+    if poster_png is not None:
+        poster = ' poster="data:image/png;base64,' + base64.b64encode(poster_png).decode() + '"'
+
     ui = {"keys": tr("slides.keys", lang), "video": tr("slides.video", lang)}
     data_uri = "data:video/mp4;base64," + base64.b64encode(video_mp4).decode("ascii")
     outline = "\n".join(f"<li>{html.escape(c.text)}</li>" for c in cues)
@@ -208,16 +234,16 @@ def slides_html(video_mp4: bytes, cues: list[Cue], title: str, lang: str = "en")
 <body>
 <header><h1>{esc(title)}</h1></header>
 <main id="stage" class="ready">
-<video id="video" aria-label="{esc(ui["video"])}" preload="auto" muted playsinline
+<video id="video" aria-label="{esc(ui["video"])}" preload="auto" muted playsinline{poster}
  src="{data_uri}"></video>
-<div id="bar"><span id="counter">1 / {len(ends)}</span>
-<p id="caption" aria-live="polite">{esc(cues[0].text)}</p></div>
+<div id="bar"><span id="counter" aria-live="polite">1 / {len(ends)}</span>
+<p id="keys">{esc(ui["keys"])}</p></div>
 </main>
 <ol id="outline">
 {outline}
 </ol>
-<footer>{esc(ui["keys"])}</footer>
 <script id="step-ends" type="application/json">{_script_json(ends)}</script>
+<script id="frame-rate" type="application/json">{_script_json(frame_rate)}</script>
 <script>{JS}</script>
 </body>
 </html>
@@ -227,8 +253,22 @@ def slides_html(video_mp4: bytes, cues: list[Cue], title: str, lang: str = "en")
 def build_slides(video: Path, subtitles: Path, out: Path, title: str, lang: str = "en") -> None:
     """Write the slides page for a rendered MP4 and its .srt to ``out`` (atomically)."""
     cues = parse_srt(subtitles.read_text(encoding="utf-8"))
-    page = slides_html(video.read_bytes(), cues, title, lang)
+    poster, rate = _poster_and_rate(video, step_ends(cues)[0])
+    page = slides_html(video.read_bytes(), cues, title, lang, poster_png=poster, frame_rate=rate)
     write_atomic(out, page.encode("utf-8"))
+
+
+def _poster_and_rate(video: Path, first_end: float) -> tuple[bytes | None, float]:
+    """The first step's last frame as PNG, and the frame rate; (None, 15) for a file that
+    does not decode (the page then opens on the video's own first frame)."""
+    import av
+
+    try:
+        with av.open(str(video)) as container:
+            rate = float(container.streams.video[0].average_rate or 15)
+        return frame_shown_at(video, first_end - 0.01), rate
+    except (av.error.FFmpegError, IndexError, ValueError):
+        return None, 15.0
 
 
 def render_slides(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +35,31 @@ def cut_stills(video: Path, times: list[float], dest: list[Path]) -> None:
                 _save_png(last.to_image(), dest[i])
 
 
+def frame_shown_at(video: Path, seconds: float) -> bytes:
+    """The frame on screen ``seconds`` into the video (the last one that started by then),
+    as PNG bytes: a page's poster, or a check of what a player shows."""
+    import av
+
+    with av.open(str(video)) as container:
+        stream = container.streams.video[0]
+        wanted = math.floor(seconds * float(stream.average_rate or 1) + 1e-6)
+        shown = None
+        for index, frame in enumerate(container.decode(stream)):
+            shown = frame
+            if index >= wanted:
+                break
+    if shown is None:
+        raise ValueError(f"{video.name} has no frames")
+    return _png_bytes(shown.to_image())
+
+
 def _save_png(image: Any, dest: Path) -> None:
+    write_atomic(dest, _png_bytes(image))
+
+
+def _png_bytes(image: Any) -> bytes:
     import io
 
     buf = io.BytesIO()
     image.save(buf, format="PNG")
-    write_atomic(dest, buf.getvalue())
+    return buf.getvalue()
