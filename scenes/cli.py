@@ -291,14 +291,20 @@ def slides(
     quality: Annotated[str, typer.Option("--quality", "-q", help="low|medium|high|4k")] = "medium",
     theme: Annotated[str, typer.Option(help="dark|light")] = "dark",
     lang: Annotated[str, typer.Option(help="en|zh: captions, labels and steps")] = "en",
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", "-f", help="html|pptx (default from --out, else html)"),
+    ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="FILE.html (default renders/NAME.html).")
+        Path | None,
+        typer.Option("--out", "-o", help="FILE.html or FILE.pptx (default renders/NAME.FORMAT)."),
     ] = None,
     verify: Annotated[
         bool, typer.Option(help="Recompute the trace with torch first; refuse if it disagrees.")
     ] = True,
 ) -> None:
-    """One self-contained HTML file: each caption of the scene is a slide to click through."""
+    """Click-through slides, one step per caption: a self-contained HTML page, or a
+    PowerPoint deck whose slides play their step's clip on entry (caption in the notes)."""
     from explain.scenes.app.render import RenderOptions, check_options
     from explain.scenes.app.slides import render_slides
     from explain.scenes.app.trace_cache import verified_trace
@@ -306,16 +312,21 @@ def slides(
     entry = get(name)
     options = RenderOptions(quality=quality, fmt="mp4", theme=theme, lang=lang)
     check_options(options)
+    if fmt is None:
+        fmt = out.suffix.lower().lstrip(".") if out is not None and out.suffix else "html"
     trace_ = verified_trace(entry, parse_assignments(set_ or []), verify=verify)
     if out is None:
-        out = DEFAULT_OUTPUT_DIR / f"{entry.name}.html"
-        out.parent.mkdir(parents=True, exist_ok=True)
+        out = DEFAULT_OUTPUT_DIR / f"{entry.name}.{fmt}"
     try:
-        render_slides(entry, trace_, out, options)
+        render_slides(entry, trace_, out, options, fmt=fmt)
     except KeyboardInterrupt:
         raise fail("interrupted; no file was written", 130) from None
+    size = f"{out.stat().st_size / 1024:.0f} KB"
+    if fmt == "pptx":
+        typer.echo(f"wrote {out} ({size}): one slide per step, each clip plays on entry")
+        return
     typer.echo(
-        f"wrote {out} ({out.stat().st_size / 1024:.0f} KB): open it in a browser;"
+        f"wrote {out} ({size}): open it in a browser;"
         " Right/Space plays the next step, Left goes back, F is fullscreen"
     )
 

@@ -18,9 +18,12 @@ EXPLAIN_TORCH_INDEX="${EXPLAIN_TORCH_INDEX:-}"
 CPU_INDEX="https://download.pytorch.org/whl/cpu"
 PYTHON="${PYTHON:-python3}"
 
-# python3-venv: Debian's python3 has no venv module without it. chromium: the tests drive
-# the slides page in a real browser (Playwright, with the system browser).
-APT_PACKAGES=(python3-venv libcairo2-dev libpango1.0-dev pkg-config ffmpeg fonts-dejavu-core fonts-wqy-microhei chromium)
+# python3-venv: Debian's python3 has no venv module without it.
+APT_PACKAGES=(python3-venv libcairo2-dev libpango1.0-dev pkg-config ffmpeg fonts-dejavu-core fonts-wqy-microhei)
+# Only for the tests (`setup.sh --tests`, as scripts/test.sh runs it): they drive the slides
+# page in a real browser and open the PowerPoint deck with LibreOffice.
+TEST_APT_PACKAGES=(chromium libreoffice-impress)
+if [[ "${1:-}" == "--tests" ]]; then APT_PACKAGES+=("${TEST_APT_PACKAGES[@]}"); fi
 
 log() { echo "setup: $*" >&2; }
 

@@ -25,7 +25,7 @@ from typing import Any
 from explain.mlcore.trace import Trace
 from explain.scenes.app.render import RenderOptions, render_scene
 from explain.scenes.kit.i18n import tr
-from explain.scenes.output.files import check_output_path, write_atomic
+from explain.scenes.output.files import OutputError, check_output_path, write_atomic
 from explain.scenes.output.stills import frame_shown_at
 from explain.scenes.registry import SceneEntry
 
@@ -271,6 +271,9 @@ def _poster_and_rate(video: Path, first_end: float) -> tuple[bytes | None, float
         return None, 15.0
 
 
+SLIDE_FORMATS = ("html", "pptx")
+
+
 def render_slides(
     entry: SceneEntry,
     trace: Trace,
@@ -278,15 +281,32 @@ def render_slides(
     options: RenderOptions,
     *,
     title: str | None = None,
+    fmt: str = "html",
 ) -> Path:
     """Render the (verified) trace as an MP4 with subtitles in a temporary folder, then
-    write the slides page at ``out`` (an existing folder, a name ending in .html)."""
-    check_output_path(out, "html")
+    write the slides at ``out``: one HTML page, or a PowerPoint deck (``fmt="pptx"``)."""
+    if fmt not in SLIDE_FORMATS:
+        raise OutputError(f"--format: slides are one of {', '.join(SLIDE_FORMATS)} (got {fmt!r})")
+    check_output_path(out, fmt)
     mp4_options = dataclasses.replace(options, fmt="mp4")
     with tempfile.TemporaryDirectory(prefix="explain-slides-") as folder:
         video = Path(folder) / f"{entry.name}.mp4"
         result = render_scene(entry, trace, video, mp4_options, force=True)
         if result.subtitles is None:
             raise ValueError(f"{entry.name}: the render wrote no subtitles to make steps of")
-        build_slides(video, result.subtitles, out, title or entry.name, options.lang)
+        if fmt == "pptx":
+            from explain.scenes.app.pptx_deck import build_deck
+
+            cues = parse_srt(result.subtitles.read_text(encoding="utf-8"))
+            step_ends(cues)  # refuses captions without steps, or overlapping ones
+            build_deck(video, cues, _duration(video), out, Path(folder))
+        else:
+            build_slides(video, result.subtitles, out, title or entry.name, options.lang)
     return out
+
+
+def _duration(video: Path) -> float:
+    import av
+
+    with av.open(str(video)) as container:
+        return float(container.duration or 0) / av.time_base
