@@ -306,14 +306,17 @@ def slides(
     """Click-through slides, one step per caption: a self-contained HTML page, or a
     PowerPoint deck whose slides play their step's clip on entry (caption in the notes)."""
     from explain.scenes.app.render import RenderOptions, check_options
-    from explain.scenes.app.slides import render_slides
+    from explain.scenes.app.slides import SLIDE_FORMATS, render_slides
     from explain.scenes.app.trace_cache import verified_trace
+    from explain.scenes.output.files import OutputError
 
     entry = get(name)
     options = RenderOptions(quality=quality, fmt="mp4", theme=theme, lang=lang)
     check_options(options)
     if fmt is None:
         fmt = out.suffix.lower().lstrip(".") if out is not None and out.suffix else "html"
+        if fmt not in SLIDE_FORMATS:
+            raise OutputError(f"--out: slides are FILE.html or FILE.pptx (got {str(out)[:80]!r})")
     trace_ = verified_trace(entry, parse_assignments(set_ or []), verify=verify)
     if out is None:
         out = DEFAULT_OUTPUT_DIR / f"{entry.name}.{fmt}"
