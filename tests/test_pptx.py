@@ -16,8 +16,9 @@ import pytest
 
 from explain.scenes.app.pptx_deck import build_deck, step_spans
 from explain.scenes.app.render import RenderOptions, render_scene
-from explain.scenes.app.slides import Cue, parse_srt, render_slides
+from explain.scenes.app.slides import render_slides
 from explain.scenes.output.files import OutputError
+from explain.scenes.output.subtitles import Cue, parse_srt
 from explain.scenes.registry import get
 from tests.conftest import build_trace
 

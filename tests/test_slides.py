@@ -11,15 +11,9 @@ from pathlib import Path
 import pytest
 
 from explain.scenes.app.render import RenderOptions
-from explain.scenes.app.slides import (
-    Cue,
-    build_slides,
-    parse_srt,
-    render_slides,
-    slides_html,
-    step_ends,
-)
+from explain.scenes.app.slides import build_slides, render_slides, slides_html
 from explain.scenes.output.files import OutputError
+from explain.scenes.output.subtitles import Cue, parse_srt, step_ends
 from tests.conftest import build_trace
 
 SRT = """\ufeff1

@@ -19,8 +19,9 @@ import pytest
 from PIL import Image
 
 from explain.scenes.app.render import RenderOptions, render_scene
-from explain.scenes.app.slides import build_slides, parse_srt, step_ends
+from explain.scenes.app.slides import build_slides
 from explain.scenes.output.stills import frame_shown_at
+from explain.scenes.output.subtitles import parse_srt, step_ends
 from explain.scenes.registry import get
 from tests.conftest import build_trace
 

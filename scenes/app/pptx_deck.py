@@ -16,10 +16,10 @@ from typing import Any
 
 from pptx.util import Emu
 
-from explain.scenes.app.slides import Cue
 from explain.scenes.output import ffmpeg
 from explain.scenes.output.files import write_atomic
 from explain.scenes.output.stills import frame_shown_at
+from explain.scenes.output.subtitles import Cue
 
 SLIDE_WIDTH, SLIDE_HEIGHT = Emu(12_192_000), Emu(6_858_000)  # PowerPoint's 16:9, 13.33 x 7.5 in
 

@@ -16,9 +16,7 @@ import base64
 import dataclasses
 import html
 import json
-import re
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,59 +25,8 @@ from explain.scenes.app.render import RenderOptions, render_scene
 from explain.scenes.kit.i18n import tr
 from explain.scenes.output.files import OutputError, check_output_path, write_atomic
 from explain.scenes.output.stills import frame_shown_at
+from explain.scenes.output.subtitles import Cue, parse_srt, step_ends
 from explain.scenes.registry import SceneEntry
-
-
-@dataclass(frozen=True)
-class Cue:
-    start: float  # seconds
-    end: float  # seconds
-    text: str  # may span several lines ("\n")
-
-
-_TIME = r"(\d+):(\d{1,2}):(\d{1,2})[,.](\d{1,3})"
-_TIMING = re.compile(rf"^\s*{_TIME}\s*-->\s*{_TIME}")
-
-
-def _seconds(h: str, m: str, s: str, ms: str) -> float:
-    return int(h) * 3600 + int(m) * 60 + int(s) + int(ms) / 1000  # ",4" is 4 ms, as srt reads it
-
-
-def parse_srt(text: str) -> list[Cue]:
-    """The cues of an .srt file, in order of their start time.
-
-    Blocks are separated by blank lines: an optional number, ``HH:MM:SS,mmm --> HH:MM:SS,mmm``,
-    then the text lines. A block without a timing line is not a cue and is skipped.
-    """
-    cues = []
-    lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    block: list[str] = []
-    for line in [*lines, ""]:
-        if line.strip():
-            block.append(line)
-            continue
-        timing = next((i for i, b in enumerate(block[:2]) if _TIMING.match(b)), None)
-        if timing is not None:
-            match = _TIMING.match(block[timing])
-            assert match is not None
-            start, end = _seconds(*match.groups()[:4]), _seconds(*match.groups()[4:])
-            body = "\n".join(b.strip() for b in block[timing + 1 :])
-            cues.append(Cue(start, end, body))
-        block = []
-    return sorted(cues, key=lambda c: c.start)
-
-
-def step_ends(cues: list[Cue]) -> list[float]:
-    """Where each step stops: the end of its caption. Steps follow each other without gaps
-    (a step starts where the previous one stopped; the first at 0), so no frame is skipped."""
-    if not cues:
-        raise ValueError("no captions: the scene has no steps to make slides of")
-    ends = [c.end for c in cues]
-    for before, after in zip(ends, ends[1:]):
-        if after <= before:
-            raise ValueError(f"captions overlap: one ends at {after:.3f} s, before {before:.3f} s")
-    return ends
-
 
 CSS = """
 :root { color-scheme: dark; }
