@@ -140,3 +140,14 @@ def test_cli_bad_data_is_one_line_exit_2_and_no_file(tmp_path: Path) -> None:
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error: data:"), lines
         assert not out.exists()
+
+
+def test_replaced_data_files_are_a_new_trace_cache_key(tmp_path: Path) -> None:
+    from explain.scenes.app.trace_cache import trace_key
+
+    folder = write_mnist(tmp_path / "m")
+    before = trace_key("mlp", {"data": str(folder)})
+    assert trace_key("mlp", {"data": str(folder)}) == before
+    labels = folder / "MNIST" / "raw" / MNIST_FILES["test_labels"]
+    labels.write_bytes(idx_bytes(np.arange(9, dtype=np.uint8)))
+    assert trace_key("mlp", {"data": str(folder)}) != before
