@@ -5,7 +5,7 @@ inside its wheel: nothing is downloaded). Each is brought to MNIST's layout: sca
 0..1, upsampled bilinearly (``F.interpolate``) to 20×20 and padded with 4 zeros on every
 side to 28×28, as MNIST centres its digits in a 20×20 box. A fixed seeded permutation
 splits it into 1437 training and 360 test images. With ``data=DIR`` the real MNIST is read
-from torchvision's layout by :mod:`mlcore.idx`; its first 6000 training and first 2000
+from torchvision's layout by :mod:`mlcore.idx`; its first 5000 training and first 1000
 test images are used, so that training stays within seconds (the trace says so).
 """
 
@@ -36,8 +36,8 @@ DIGITS_BOX = 20  # MNIST fits each digit in a 20×20 box centred in 28×28
 DIGITS_MAX = 16.0  # scikit-learn's digits count ink from 0 to 16
 SPLIT_SEED = 0
 TEST_COUNT = 360  # 20 % of 1797
-MNIST_TRAIN_LIMIT = 6000
-MNIST_TEST_LIMIT = 2000
+MNIST_TRAIN_LIMIT = 5000
+MNIST_TEST_LIMIT = 1000
 MNIST_FILES = {
     "train_images": "train-images-idx3-ubyte",
     "train_labels": "train-labels-idx1-ubyte",
