@@ -11,7 +11,20 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Arrow, Group, Line, Mobject, Rectangle, VGroup, config
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Arrow,
+    Group,
+    Line,
+    Mobject,
+    Rectangle,
+    ReplacementTransform,
+    VGroup,
+    config,
+)
 
 from explain.scenes.kit.base import TraceScene, shape_text, shrink_to_fit
 from explain.scenes.kit.motion import fade_in, fade_out
@@ -80,8 +93,11 @@ class MlpScene(TraceScene):
         self.say(self.tr("mlp.image", label=int(self.trace.tensors["labels"][0])), hold=0.6)
         self.play(fade_in(code), fade_in(arrow), fade_in(strip), fade_in(strip_label), run_time=0.8)
         self.say(self.tr("mlp.view", n=flat.size, side=side), hold=1.2)
-        marks = self._row_marks(picture, strip, side)
-        self.play(fade_in(marks), run_time=0.5)
+        row_box, segment = self._row_marks(picture, strip, side)
+        self.play(fade_in(row_box), run_time=0.4)
+        # The row's outline travels to its 28 numbers in the strip and stretches over them.
+        self.play(ReplacementTransform(row_box.copy(), segment), run_time=1.0)
+        marks = VGroup(row_box, segment)
         zoom = self._zoom(flat, strip, side)
         self.play(fade_in(zoom), run_time=0.6)
         norm = self.trace.extra["normalize"]
@@ -99,7 +115,9 @@ class MlpScene(TraceScene):
         )
         return Group(picture, pic_label, strip, strip_label, code, arrow, marks, zoom)
 
-    def _row_marks(self, picture: Mobject, strip: Mobject, side: int) -> VGroup:
+    def _row_marks(
+        self, picture: Mobject, strip: Mobject, side: int
+    ) -> tuple[Rectangle, Rectangle]:
         """Row ZOOM_ROW of the image and its 28 numbers in the strip, outlined alike."""
         px = picture.height / side
         row_box = Rectangle(width=picture.width, height=px, color=self.theme.highlight)
@@ -107,7 +125,7 @@ class MlpScene(TraceScene):
         unit = strip.width / (side * side)
         seg = Rectangle(width=unit * side, height=strip.height + 0.08, color=self.theme.highlight)
         seg.move_to(strip.get_left() + RIGHT * unit * side * (ZOOM_ROW + 0.5))
-        return VGroup(row_box, seg)
+        return row_box, seg
 
     def _zoom(self, flat: np.ndarray, strip: Mobject, side: int) -> VGroup:
         first = ZOOM_ROW * side + ZOOM_FROM
