@@ -36,6 +36,7 @@ DIGITS_BOX = 20  # MNIST fits each digit in a 20×20 box centred in 28×28
 DIGITS_MAX = 16.0  # scikit-learn's digits count ink from 0 to 16
 SPLIT_SEED = 0
 TEST_COUNT = 360  # 20 % of 1797
+DIGITS_TRAIN = 1797 - TEST_COUNT
 MNIST_TRAIN_LIMIT = 5000
 MNIST_TEST_LIMIT = 1000
 MNIST_FILES = {

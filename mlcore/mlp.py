@@ -20,7 +20,9 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from explain.mlcore.digits import (
     CLASSES,
+    DIGITS_TRAIN,
     MEAN,
+    MNIST_TRAIN_LIMIT,
     PIXELS,
     STD,
     DigitSet,
@@ -32,7 +34,13 @@ from explain.mlcore.params import ParamError, param, params_to_dict
 from explain.mlcore.trace import Trace, to_nested
 
 SHOWN = 4  # test images drawn with their softmax bars
-MAX_WEIGHTS = 1_200_000  # keeps a build within seconds (the default has 575,050)
+MAX_WEIGHTS = 1_200_000  # keeps a build within seconds (the default has 574,080)
+# Training work allowed in one trace, in weights × (updates + images / 128) over all
+# epochs: time goes mostly into updates at small batches and into images at large ones.
+# The defaults need 196 million on the digits and 677 million on MNIST's first 5000 images
+# (measured 3.5 s and 8.8 s of CPU to build and verify); 10 epochs of batches of 16 on the
+# digits would need 21 s.
+MAX_WORK = 700_000_000
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,16 @@ class MlpParams:
         weights = sum(a * b for a, b in zip(self.sizes[:-1], self.sizes[1:]))
         if weights > MAX_WEIGHTS:
             raise ParamError("sizes", f"at most {MAX_WEIGHTS:,} weights (got {weights:,})")
+        images = MNIST_TRAIN_LIMIT if self.data else DIGITS_TRAIN  # at most, for MNIST
+        updates = math.ceil(images / self.batch_size)
+        work = self.epochs * weights * (updates + images / 128)
+        if work > MAX_WORK:
+            raise ParamError(
+                "epochs",
+                f"too much training for one trace ({work / 1e6:,.0f} million of at most "
+                f"{MAX_WORK // 1_000_000} million weights × (updates + images / 128)): "
+                "fewer epochs, a larger batch_size or smaller sizes",
+            )
 
 
 class Net(nn.Module):

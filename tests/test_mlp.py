@@ -158,3 +158,12 @@ def test_mnist_folder_run_is_verified_and_says_it_is_mnist(tmp_path: Path) -> No
     assert trace.extra["data"]["source"] == "mnist"
     assert trace.extra["data"]["train"] == 40 and trace.extra["data"]["test"] == 6
     assert len(trace.tensors["images"]) == 4
+
+
+def test_too_much_training_is_refused_before_it_starts() -> None:
+    """20 epochs of batches of 16 would take about 20 s: refused in one line naming epochs."""
+    with pytest.raises(ParamError) as err:
+        MlpParams(epochs=20, batch_size=16).validate()
+    assert err.value.name == "epochs" and "batch_size" in str(err.value)
+    MlpParams(epochs=20).validate()  # 20 epochs of the default batches are fine
+    MlpParams(data="/some/mnist").validate()  # and the defaults on MNIST's 5000 images
