@@ -153,15 +153,17 @@ def _read_pair(raw: Path, split: str, limit: int) -> tuple[torch.Tensor, torch.T
 
 
 def mnist_folder(data: str) -> DigitSet:
-    folder = Path(data).expanduser()
-    if not folder.is_dir():
-        raise ParamError("data", f"no folder {data[:80]!r} (a folder with MNIST's IDX files)")
-    raw = _raw_folder(folder)
     try:
+        folder = Path(data).expanduser()
+        if not folder.is_dir():
+            raise ParamError("data", f"no folder {data[:80]!r} (a folder with MNIST's IDX files)")
+        raw = _raw_folder(folder)
         train_x, train_y, train_total = _read_pair(raw, "train", MNIST_TRAIN_LIMIT)
         test_x, test_y, test_total = _read_pair(raw, "test", MNIST_TEST_LIMIT)
     except IdxError as err:
         raise ParamError("data", str(err)) from None
+    except (OSError, RuntimeError) as err:  # a name too long, a loop of links, no permission
+        raise ParamError("data", f"cannot read {data[:80]!r} ({type(err).__name__})") from None
     info = {
         "source": "mnist",
         "train": len(train_x),

@@ -151,3 +151,12 @@ def test_replaced_data_files_are_a_new_trace_cache_key(tmp_path: Path) -> None:
     labels = folder / "MNIST" / "raw" / MNIST_FILES["test_labels"]
     labels.write_bytes(idx_bytes(np.arange(9, dtype=np.uint8)))
     assert trace_key("mlp", {"data": str(folder)}) != before
+
+
+def test_unreadable_names_are_one_line_errors_naming_data(tmp_path: Path) -> None:
+    for text in ("x" * 199, str(tmp_path / ("y" * 190) / ("z" * 190)), "~nobody_here/mnist"):
+        with pytest.raises(ParamError) as err:
+            mnist_folder(text)
+        assert err.value.name == "data"
+    result = CliRunner().invoke(app, ["trace", "mlp", "--set", "data=" + "1" * 300])
+    assert result.exit_code == 2 and "data" in result.stderr
