@@ -17,11 +17,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from explain.mlcore.cnn_training import trained_weights, verify_digit_input
+from explain.mlcore.digits import TEST_COUNT, DigitSet, load_digits, normalize
 from explain.mlcore.params import ParamError, param, params_to_dict
 from explain.mlcore.sizes import conv_output_size
 from explain.mlcore.trace import Trace, to_nested
 
 DIGIT_SIZE = 28  # MNIST images are 28×28
+INPUTS = ("test", "drawn")  # cnn-shapes' input: a real test digit or one drawn by the pen
 
 # Strokes of each digit as polylines in a unit box (x right, y down), drawn like a pen would.
 _ARC = [
@@ -109,10 +112,12 @@ def draw_digit(digit: int, seed: int, size: int = DIGIT_SIZE) -> torch.Tensor:
 
 @dataclass(frozen=True)
 class CnnShapesParams:
-    """The course's MNIST network with seeded (untrained) weights on a drawn digit."""
+    """The course's MNIST network, trained on real digits, on a test digit or a drawn one."""
 
-    digit: int = param(3, "which digit to draw as the input image", low=0, high=9)
-    seed: int = param(0, "seed of the weights and the pen's wobble", low=0, high=2**31 - 1)
+    index: int = param(0, "which test digit (never trained on) goes in", low=0, high=TEST_COUNT - 1)
+    input: str = param("test", "a real test digit, or a digit drawn by the pen", choices=INPUTS)
+    digit: int = param(3, "which digit the pen draws (input=drawn)", low=0, high=9)
+    seed: int = param(0, "seed of the training and the pen's wobble", low=0, high=2**31 - 1)
 
 
 class MnistNet(nn.Module):
@@ -124,6 +129,13 @@ class MnistNet(nn.Module):
         self.conv2 = nn.Conv2d(10, 20, kernel_size=5)
         self.pooling = nn.MaxPool2d(2)
         self.fc = nn.Linear(320, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        batch = x.size(0)
+        x = F.relu(self.pooling(self.conv1(x)))  # (B, 10, 12, 12)
+        x = F.relu(self.pooling(self.conv2(x)))  # (B, 20, 4, 4)
+        out: torch.Tensor = self.fc(x.view(batch, -1))  # (B, 10)
+        return out
 
 
 def _mnist_forward(x: torch.Tensor, w: dict[str, torch.Tensor]) -> list[tuple[str, torch.Tensor]]:
@@ -167,14 +179,19 @@ def mnist_layer_sizes(size: int = DIGIT_SIZE) -> list[dict[str, Any]]:
     ]
 
 
+def _input_image(params: CnnShapesParams, data: DigitSet) -> tuple[torch.Tensor, int]:
+    """The input in 0..1, (28, 28), and its true digit."""
+    if params.input == "drawn":
+        return draw_digit(params.digit, params.seed), params.digit
+    return data.test_images[params.index].double(), int(data.test_labels[params.index])
+
+
 def cnn_shapes_trace(params: CnnShapesParams) -> Trace:
-    """A real forward pass of the seeded network; shapes from sizes checked against it."""
-    with torch.random.fork_rng():
-        torch.manual_seed(params.seed)
-        net = MnistNet().double()
-    weights = {name: t.detach() for name, t in net.state_dict().items()}
-    image = draw_digit(params.digit, params.seed)  # (28, 28)
-    x = image[None, None]  # (1, 1, 28, 28)
+    """A real forward pass of the trained network; shapes from sizes checked against it."""
+    data = load_digits()
+    weights, training = trained_weights(MnistNet, params.seed)
+    image, label = _input_image(params, data)
+    x = normalize(image)[None, None]  # (1, 1, 28, 28), as the network was trained
     with torch.no_grad():
         stages = _mnist_forward(x, weights)
     layers = mnist_layer_sizes()
@@ -191,12 +208,20 @@ def cnn_shapes_trace(params: CnnShapesParams) -> Trace:
         params=params_to_dict(params),
         tensors=tensors,
         steps=[{"stage": layer["name"], "shape": layer["shape"]} for layer in layers],
-        extra={"layers": layers, "input_shape": [1, DIGIT_SIZE, DIGIT_SIZE]},
+        extra={
+            "layers": layers,
+            "input_shape": [1, DIGIT_SIZE, DIGIT_SIZE],
+            "label": label,
+            "predicted": int(stages[-1][1].argmax()),
+            "training": training,
+            "data": data.info,
+        },
     )
 
 
 def verify_cnn_shapes_trace(trace: Trace) -> None:
-    """Recompute the forward pass from the recorded weights; compare values and shapes."""
+    """Recompute the forward pass from the recorded weights; compare values and shapes; the
+    label from the data, the prediction and the test accuracy from the recorded weights."""
     t = {k: torch.tensor(v, dtype=torch.float64) for k, v in trace.tensors.items()}
     weights = {k: v for k, v in t.items() if "." in k}
     stages = _mnist_forward(t["input"][None], weights)
@@ -207,6 +232,9 @@ def verify_cnn_shapes_trace(trace: Trace) -> None:
             raise AssertionError(f"{name}: recorded values disagree with the forward pass")
     if trace.extra["layers"] != mnist_layer_sizes():
         raise AssertionError("recorded layer sizes disagree with the size functions")
+    if trace.extra["predicted"] != int(t["scores"].argmax()):
+        raise AssertionError("predicted is not the argmax of the scores")
+    verify_digit_input(trace, weights)
 
 
 # --- inception ----------------------------------------------------------------------------

@@ -295,6 +295,15 @@ SCENES: tuple[SceneEntry, ...] = (
         # 5 columns keep the table's numbers readable).
         defaults={"hidden_size": 8, "num_layers": 2, "lr": 0.05, "seed": 0},
     ),
+    # --- the PyTorch workflow on real data (issue 17) ---
+    SceneEntry(
+        name="mlp",
+        description="An MLP on real handwritten digits: x.view(-1, 784), training, softmax",
+        params="explain.mlcore.mlp:MlpParams",
+        builder="explain.mlcore.mlp:mlp_trace",
+        verifier="explain.mlcore.mlp:verify_mlp_trace",
+        scene="explain.scenes.topics.mlp:MlpScene",
+    ),
 )
 
 DEFAULT_SCENE = "conv-stride"

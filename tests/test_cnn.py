@@ -31,7 +31,7 @@ from tests.conftest import build_trace, construct_scene
 
 
 def test_mnist_shapes_are_the_real_tensors_shapes() -> None:
-    trace = cnn_shapes_trace(CnnShapesParams(digit=7, seed=4))
+    trace = cnn_shapes_trace(CnnShapesParams(index=7))
     expected = {
         "conv1": [10, 24, 24],
         "pool1": [10, 12, 12],
@@ -47,11 +47,11 @@ def test_mnist_shapes_are_the_real_tensors_shapes() -> None:
 
 
 def test_mnist_forward_equals_the_course_module() -> None:
-    """An independent forward: nn.Module layers in the course's order, same seed."""
-    trace = cnn_shapes_trace(CnnShapesParams(digit=2, seed=9))
-    with torch.random.fork_rng():
-        torch.manual_seed(9)
-        net = MnistNet().double()
+    """An independent forward: nn.Module layers in the course's order, the recorded weights."""
+    trace = cnn_shapes_trace(CnnShapesParams(input="drawn", digit=2))
+    net = MnistNet().double()
+    state = {k: torch.tensor(v, dtype=torch.float64) for k, v in trace.tensors.items() if "." in k}
+    net.load_state_dict(state)
     x = torch.tensor(trace.tensors["input"], dtype=torch.float64)[None]  # (1, 1, 28, 28)
     with torch.no_grad():
         h = F.relu(net.pooling(net.conv1(x)))

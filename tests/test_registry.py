@@ -69,6 +69,9 @@ def test_scene_constructs_in_chinese(name: str, tmp_path: Path) -> None:
         ("embedding", {"embedding_size": "8"}),
         ("maxpool", {"channels": "3", "input_size": "8"}),
         ("conv-transposed", {"input_size": "5", "kernel_size": "2", "stride": "2"}),
+        # Seven layer boxes with their labels, and 20 epochs on the curves' axes.
+        ("mlp", {"sizes": "784,500,400,100,64,32,10", "epochs": "20", "batch_size": "1024"}),
+        ("cnn-shapes", {"input": "drawn", "digit": "8"}),
     ],
 )
 def test_large_parameters_stay_inside_the_frame(

@@ -28,6 +28,7 @@ SMOOTHED = "#D08C00"
 WEIGHT = "#C46A12"
 DATA = "#2B6CB0"
 RUN_COLOURS = {"batch": "#2F855A", "minibatch": "#2B6CB0", "sgd": "#C46A12"}
+ACCURACY = "#2F855A"  # the output green: test accuracy
 PATH_COLOURS = {"gd": "#1B1F24", "sgd": "#C46A12", "momentum": "#2F855A"}
 RUN_ORDER = ("batch", "minibatch", "sgd")
 # Latin, Greek and symbols from DejaVu Sans; matplotlib falls back glyph by glyph to the
@@ -127,11 +128,28 @@ def _saddle(fig: Figure, trace: Trace, lang: str) -> None:
     ax.legend(loc="lower left")
 
 
+def _mlp(fig: Figure, trace: Trace, lang: str) -> None:
+    loss_ax, acc_ax = fig.subplots(1, 2)
+    loss, accuracy = trace.tensors["loss"], trace.tensors["accuracy"]
+    epochs = list(range(1, len(loss) + 1))
+    loss_ax.plot(epochs, loss, "o-", color=COST, markersize=4)
+    loss_ax.set_ylabel(tr("plot.axis.loss", lang))
+    acc_ax.plot(epochs, accuracy, "o-", color=ACCURACY, markersize=4)
+    acc_ax.set_ylim(0.0, 1.0)
+    acc_ax.set_ylabel(tr("plot.axis.accuracy", lang))
+    for ax in (loss_ax, acc_ax):
+        ax.set_xlabel(tr("plot.axis.epoch", lang))
+        ax.grid(alpha=0.3)
+    sizes = " → ".join(str(n) for n in trace.params["sizes"])
+    fig.suptitle(tr("plot.mlp.title", lang, sizes=sizes))
+
+
 PLOTTERS: dict[str, Callable[[Figure, Trace, str], None]] = {
     "linear-loss": _linear_loss,
     "gradient-descent": _gradient_descent,
     "sgd": _sgd,
     "saddle-point": _saddle,
+    "mlp": _mlp,
 }
 # Scene names whose traces plot_trace can draw.
 PLOTTABLE: frozenset[str] = frozenset(PLOTTERS)

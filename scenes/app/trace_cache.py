@@ -51,8 +51,32 @@ def computation_fingerprint() -> str:
 
 def trace_key(scene: str, assignments: Mapping[str, str]) -> str:
     doc = {"scene": scene, "set": dict(sorted(assignments.items()))}
-    ident = json.dumps(doc, sort_keys=True) + computation_fingerprint()
+    ident = json.dumps(doc, sort_keys=True) + computation_fingerprint() + data_stamp(assignments)
     return hashlib.sha256(ident.encode()).hexdigest()
+
+
+def data_stamp(assignments: Mapping[str, str]) -> str:
+    """Name, size and modification time of what ``data=`` names (a file, or a folder's
+    files and torchvision's MNIST/raw inside it): the trace depends on those files, not
+    only on the path typed, so replacing them must not give the old trace back."""
+    text = assignments.get("data", "")
+    if not text:
+        return ""
+    path = Path(text).expanduser()
+    try:
+        files = [path] if path.is_file() else []
+        if path.is_dir():
+            files = sorted([*path.iterdir(), *path.glob("MNIST/raw/*")])
+    except (OSError, RuntimeError):  # a name too long, a loop, no permission: the build says
+        return ""
+    stamps = []
+    for file in files:
+        try:
+            stat = file.stat()
+        except OSError:
+            continue
+        stamps.append(f"{file} {stat.st_size} {stat.st_mtime_ns}")
+    return "\n".join(stamps)
 
 
 class TraceCache:

@@ -122,7 +122,9 @@ class CnnShapesScene(TraceScene):
         self.shape_labels: list[Text] = []
         columns: list[Mobject] = []
         image = trace.array("input")[0]  # (28, 28)
-        columns.append(self._column(self.tr("cnn.input"), [image], trace.extra["input_shape"]))
+        # The normalised input drawn as ink on paper (its own range), like the raw digit.
+        input_shape = trace.extra["input_shape"]
+        columns.append(self._column(self.tr("cnn.input"), [image], input_shape, signed=False))
         for layer in layers:
             name = layer["name"]
             values = trace.array(name)
@@ -141,11 +143,22 @@ class CnnShapesScene(TraceScene):
         self.play(fade_in(title), fade_in(columns[0]), run_time=0.8)
         self.say(
             self.tr(
-                "cnn.intro",
-                digit=trace.params["digit"],
+                f"cnn.intro.{trace.params['input']}",
+                label=trace.extra["label"],
                 shape=shape_text(trace.extra["input_shape"]),
             ),
-            hold=1.5,
+            hold=1.0,
+        )
+        training, data = trace.extra["training"], trace.extra["data"]
+        self.say(
+            self.tr(
+                "cnn.trained",
+                epochs=training["epochs"],
+                train=data["train"],
+                test=data["test"],
+                acc=f"{100 * training['test_accuracy']:.1f}%",
+            ),
+            hold=1.0,
         )
         sizes_in = [trace.extra["input_shape"][-1]] + [
             layer["shape"][-1] for layer in layers if len(layer["shape"]) == 3
@@ -173,7 +186,14 @@ class CnnShapesScene(TraceScene):
         previous = self.trace.extra["layers"][3]["shape"]  # pool2's (C, H, W)
         if layer["op"] == "flatten":
             return self.tr("cnn.flatten", shape=shape_text(previous), n=shape[0])
-        return self.tr("cnn.scores", n=layer["in_features"], m=shape[0])
+        extra = self.trace.extra
+        return self.tr(
+            "cnn.scores.trained",
+            n=layer["in_features"],
+            m=shape[0],
+            pred=extra["predicted"],
+            label=extra["label"],
+        )
 
     def _label_pair(self, op: str, shape: list[int]) -> tuple[Text, Text]:
         top = self.texts.text(op, SMALL_FONT, self.theme.muted)
@@ -181,12 +201,14 @@ class CnnShapesScene(TraceScene):
         self.shape_labels.append(bottom)
         return top, bottom
 
-    def _column(self, op: str, maps: list[np.ndarray], shape: list[int]) -> Group:
+    def _column(
+        self, op: str, maps: list[np.ndarray], shape: list[int], signed: bool | None = None
+    ) -> Group:
         across = GRID_COLS.get(len(maps), 2)
         down = -(-len(maps) // across)
         gap = 0.06
         tile = min((FEATURE_AREA - gap * (down - 1)) / down, 1.7)
-        tiles = Group(*[HeatMap(m, tile) for m in maps])
+        tiles = Group(*[HeatMap(m, tile, signed) for m in maps])
         tiles.arrange_in_grid(rows=down, cols=across, buff=gap)
         top, bottom = self._label_pair(op, shape)
         top.next_to(tiles, UP, buff=0.12)
@@ -202,8 +224,14 @@ class CnnShapesScene(TraceScene):
         return Group(top, strip, bottom)
 
     def _scores(self, values: np.ndarray, shape: list[int]) -> Group:
+        # The prediction (the largest score, recorded in the trace) in the highlight colour.
+        predicted = self.trace.extra["predicted"]
         self.score_texts = [
-            self.texts.text(f"{d}: {format_number(float(v))}", SCORE_FONT, self.theme.text)
+            self.texts.text(
+                f"{d}: {format_number(float(v))}",
+                SCORE_FONT,
+                self.theme.highlight if d == predicted else self.theme.text,
+            )
             for d, v in enumerate(values)
         ]
         lines = VGroup(*self.score_texts).arrange(DOWN, aligned_edge=LEFT, buff=SCORE_GAP)

@@ -292,17 +292,9 @@ STRINGS: dict[str, str] = {
     "cnn.stage.pool2": "pool 2, ReLU",
     "cnn.stage.flatten": "flatten",
     "cnn.stage.scores": "linear",
-    "cnn.intro": (
-        "A drawn digit {digit}, {shape}, through the course's network with seeded, untrained "
-        "weights."
-    ),
     "cnn.conv": "{name}: {c} kernels of 5×5, no padding: {i} − 5 + 1 = {o}, so {shape}.",
     "cnn.pool": "{name}: 2×2 max pooling: ⌊({i} − 2) / 2⌋ + 1 = {o}, so {shape}.",
     "cnn.flatten": "Flatten: {shape} = {n} numbers in one vector.",
-    "cnn.scores": (
-        "A linear layer maps {n} numbers to {m} scores, one per digit (untrained, so no prediction "
-        "yet)."
-    ),
     "cnn.outro": "Every shape from the size formula, checked against the real tensors.",
     "inc.title": "Inception: why 1×1 convolutions",
     "inc.op.conv": "conv {k}×{k}, {c}",
@@ -419,4 +411,30 @@ STRINGS: dict[str, str] = {
     "rnn.emb.scores": "scores {shape}",
     "rnn.emb.before": "Before training the scores predict '{prediction}'.",
     "rnn.emb.outro": "After {epochs} epochs: '{prediction}' (target '{target}').",
+    # --- mlp and the trained cnn-shapes (issue 17) ---
+    "mlp.title": "An MLP on real handwritten digits",
+    "mlp.data.digits": "scikit-learn's digits, 8×8 upsampled to 28×28: {train} training, {test} test images",
+    "mlp.data.mnist": "MNIST, subsampled for speed: the first {train} of {train_total} training and {test} of {test_total} test images",
+    "mlp.image": "A test image of the digit {label}: 28×28 pixels, one channel.",
+    "mlp.view": "x.view(-1, 784) lays the {side} rows end to end: one row of {n} numbers.",
+    "mlp.numbers": "Pixels {a} to {b} (row {row}), normalized as the course does: (x − {mean}) / {std}.",
+    "mlp.op.linear_relu": "Linear, ReLU",
+    "mlp.op.linear": "Linear",
+    "mlp.layers": "Linear layers {sizes} with ReLU between them: {n} weights and biases.",
+    "mlp.train": "Cross-entropy and SGD (lr {lr}, momentum {m}), batches of {b}, {e} epochs over {n} training images.",
+    "mlp.axis.epoch": "epoch",
+    "mlp.axis.accuracy": "test accuracy",
+    "mlp.axis.loss": "training loss",
+    "mlp.curves": "After each epoch: the mean training loss, and the accuracy on {t} test images it never trained on.",
+    "mlp.final": "Test accuracy {first} after the first epoch, {acc} after epoch {e}.",
+    "mlp.tests": "{n} test images: the softmax of their 10 logits; the largest is the predicted digit.",
+    "mlp.verdict": "label {label}, predicted {pred}",
+    "mlp.outro": "{right} of these {n} right. Every number was replayed with torch.",
+    "plot.mlp.title": "MLP {sizes}: training loss and test accuracy per epoch",
+    "plot.axis.loss": "training loss (cross-entropy)",
+    "plot.axis.accuracy": "test accuracy",
+    "cnn.intro.test": "A real test digit ({label}, {shape}) the network never trained on.",
+    "cnn.intro.drawn": "A drawn digit {label}, {shape}, into the network trained on real digits.",
+    "cnn.trained": "Trained for {epochs} epochs on {train} real digits: {acc} of {test} test digits right.",
+    "cnn.scores.trained": "A linear layer maps {n} numbers to {m} scores, one per digit; the largest, {pred}, is the prediction (label {label}).",
 }

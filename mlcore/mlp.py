@@ -1,0 +1,229 @@
+"""The course's fully connected MNIST classifier, trained on real handwritten digits.
+
+``x.view(-1, 784)``, then Linear layers (784 → 512 → 256 → 128 → 64 → 10 by default)
+with ReLU between them, cross-entropy and SGD with momentum over a shuffled DataLoader;
+the test accuracy after every epoch, and a few test images with their logits, softmax
+and predicted digit. Training runs in float32 on one thread (see ``digits.one_thread``),
+so the verifier's independent replay of the whole run gives the same numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from explain.mlcore.digits import (
+    CLASSES,
+    DIGITS_TRAIN,
+    MEAN,
+    MNIST_TRAIN_LIMIT,
+    PIXELS,
+    STD,
+    DigitSet,
+    load_digits,
+    normalize,
+    one_thread,
+)
+from explain.mlcore.params import ParamError, param, params_to_dict
+from explain.mlcore.trace import Trace, to_nested
+
+SHOWN = 4  # test images drawn with their softmax bars
+MAX_WEIGHTS = 1_200_000  # keeps a build within seconds (the default has 574,080)
+# Training work allowed in one trace, in weights × (updates + images / 128) over all
+# epochs: time goes mostly into updates at small batches and into images at large ones.
+# The defaults need 196 million on the digits and 677 million on MNIST's first 5000 images
+# (measured 3.5 s and 8.8 s of CPU to build and verify); 10 epochs of batches of 16 on the
+# digits would need 21 s.
+MAX_WORK = 700_000_000
+
+
+@dataclass(frozen=True)
+class MlpParams:
+    """Layer sizes and the training run of the course's MNIST MLP."""
+
+    sizes: tuple[int, ...] = param(
+        (784, 512, 256, 128, 64, 10),
+        "layer widths, 784 pixels first and 10 digits last",
+        low=1,
+        high=1024,
+        min_len=2,
+        max_len=7,
+    )
+    epochs: int = param(10, "passes over the training images", low=1, high=20)
+    lr: float = param(0.05, "SGD learning rate", low=0.0001, high=0.5)
+    momentum: float = param(0.9, "SGD momentum", low=0.0, high=0.99)
+    batch_size: int = param(64, "images per mini-batch", low=16, high=1024)
+    data: str = param(
+        "",
+        "folder with MNIST's IDX files (torchvision's layout); empty: scikit-learn's digits",
+        max_len=200,
+    )
+    seed: int = param(0, "seed of the weights and the shuffling", low=0, high=2**31 - 1)
+
+    def validate(self) -> None:
+        if self.sizes[0] != PIXELS or self.sizes[-1] != CLASSES:
+            raise ParamError("sizes", f"must start with {PIXELS} and end with {CLASSES}")
+        weights = sum(a * b for a, b in zip(self.sizes[:-1], self.sizes[1:]))
+        if weights > MAX_WEIGHTS:
+            raise ParamError("sizes", f"at most {MAX_WEIGHTS:,} weights (got {weights:,})")
+        images = MNIST_TRAIN_LIMIT if self.data else DIGITS_TRAIN  # at most, for MNIST
+        updates = math.ceil(images / self.batch_size)
+        work = self.epochs * weights * (updates + images / 128)
+        if work > MAX_WORK:
+            raise ParamError(
+                "epochs",
+                f"too much training for one trace ({work / 1e6:,.0f} million of at most "
+                f"{MAX_WORK // 1_000_000} million weights × (updates + images / 128)): "
+                "fewer epochs, a larger batch_size or smaller sizes",
+            )
+
+
+class Net(nn.Module):
+    """The course's Net: Linear layers with ReLU between them, logits out (no softmax)."""
+
+    def __init__(self, sizes: tuple[int, ...]) -> None:
+        super().__init__()
+        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.view(-1, PIXELS)  # (B, 1, 28, 28) -> (B, 784)
+        for layer in self.layers[:-1]:
+            x = F.relu(layer(x))
+        out: torch.Tensor = self.layers[-1](x)  # (B, 10)
+        return out
+
+
+def _train(net: Net, data: DigitSet, p: MlpParams) -> tuple[list[float], list[float]]:
+    """Epochs of SGD; the mean training loss and the test accuracy after each."""
+    train = TensorDataset(normalize(data.train_images)[:, None], data.train_labels)
+    loader = DataLoader(
+        train,
+        batch_size=p.batch_size,
+        shuffle=True,
+        generator=torch.Generator().manual_seed(p.seed),
+    )
+    criterion = nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(net.parameters(), lr=p.lr, momentum=p.momentum)
+    test_x = normalize(data.test_images)[:, None]  # (T, 1, 28, 28)
+    losses, accuracy = [], []
+    for _ in range(p.epochs):
+        total = 0.0
+        for x, y in loader:
+            loss = criterion(net(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(y)
+        losses.append(total / len(train))
+        if not math.isfinite(losses[-1]):
+            raise ParamError("lr", f"training diverged at lr={p.lr:g}: try a smaller lr")
+        with torch.no_grad():
+            correct = (net(test_x).argmax(dim=1) == data.test_labels).sum().item()
+        accuracy.append(correct / len(test_x))
+    return losses, accuracy
+
+
+def mlp_trace(params: MlpParams) -> Trace:
+    """Train the MLP with the seed's weights and shuffling; record the run and a few tests."""
+    data = load_digits(params.data)
+    with one_thread(), torch.random.fork_rng():
+        torch.manual_seed(params.seed)
+        net = Net(params.sizes)
+        losses, accuracy = _train(net, data, params)
+        images = data.test_images[:SHOWN]  # (S, 28, 28) in 0..1
+        x = normalize(images)[:, None]  # (S, 1, 28, 28)
+        with torch.no_grad():
+            logits = net(x)  # (S, 10)
+    probs = F.softmax(logits, dim=1)
+    if not torch.isfinite(logits).all():
+        raise ParamError("lr", f"training diverged at lr={params.lr:g}: try a smaller lr")
+    extra: dict[str, Any] = {
+        "data": data.info,
+        "normalize": {"mean": MEAN, "std": STD},
+        "parameters": sum(a * b + b for a, b in zip(params.sizes[:-1], params.sizes[1:])),
+    }
+    return Trace(
+        scene="mlp",
+        params=params_to_dict(params),
+        tensors={
+            "accuracy": accuracy,
+            "loss": losses,
+            "images": to_nested(images),
+            "flat": to_nested(x.view(-1, PIXELS)[0]),  # what x.view(-1, 784) gives image 0
+            "labels": to_nested(data.test_labels[:SHOWN]),
+            "logits": to_nested(logits),
+            "probs": to_nested(probs),
+            "predicted": to_nested(logits.argmax(dim=1)),
+        },
+        steps=[
+            {"epoch": e + 1, "loss": losses[e], "accuracy": accuracy[e]} for e in range(len(losses))
+        ],
+        extra=extra,
+    )
+
+
+def verify_mlp_trace(trace: Trace) -> None:
+    """Replay the whole run with plain torch (nn.Sequential, F.cross_entropy, optim.SGD,
+    DataLoader) from the parameters alone, and compare every recorded number."""
+    p = trace.params
+    data = load_digits(p["data"])
+    mean, std = trace.extra["normalize"]["mean"], trace.extra["normalize"]["std"]
+    layers: list[nn.Module] = []
+    with one_thread(), torch.random.fork_rng():
+        torch.manual_seed(p["seed"])
+        for a, b in zip(p["sizes"][:-1], p["sizes"][1:]):
+            layers += [nn.Linear(a, b), nn.ReLU()]
+        model = nn.Sequential(nn.Flatten(), *layers[:-1])  # no ReLU after the last layer
+        losses, accuracy = _replay(model, data, p, mean, std)
+        shown = torch.tensor(trace.tensors["images"], dtype=torch.float32)  # (S, 28, 28)
+        with torch.no_grad():
+            logits = model((shown[:, None] - mean) / std)  # (S, 10)
+    t = {k: torch.tensor(v, dtype=torch.float64) for k, v in trace.tensors.items()}
+    _close(t["loss"], torch.tensor(losses, dtype=torch.float64), "loss per epoch")
+    _close(t["accuracy"], torch.tensor(accuracy, dtype=torch.float64), "test accuracy")
+    if not torch.equal(shown, data.test_images[: len(shown)]):
+        raise AssertionError("images are not the first test images as read")
+    if not torch.equal(t["labels"].long(), data.test_labels[: len(shown)]):
+        raise AssertionError("labels are not the test images' labels")
+    _close(t["flat"], ((shown[0] - mean) / std).reshape(-1).double(), "x.view(-1, 784)")
+    _close(t["logits"], logits.double(), "logits")
+    _close(t["probs"], F.softmax(t["logits"], dim=1), "probs")
+    if not torch.equal(t["predicted"].long(), t["logits"].argmax(dim=1)):
+        raise AssertionError("predicted is not the argmax of the logits")
+
+
+def _replay(
+    model: nn.Module, data: DigitSet, p: dict[str, Any], mean: float, std: float
+) -> tuple[list[float], list[float]]:
+    x = (data.train_images[:, None] - mean) / std  # (N, 1, 28, 28)
+    gen = torch.Generator().manual_seed(p["seed"])
+    loader = DataLoader(
+        TensorDataset(x, data.train_labels), batch_size=p["batch_size"], shuffle=True, generator=gen
+    )
+    opt = torch.optim.SGD(model.parameters(), lr=p["lr"], momentum=p["momentum"])
+    test_x = (data.test_images[:, None] - mean) / std
+    losses, accuracy = [], []
+    for _ in range(p["epochs"]):
+        seen = 0.0
+        for xb, yb in loader:
+            loss = F.cross_entropy(model(xb), yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            seen += loss.item() * len(yb)
+        losses.append(seen / len(x))
+        with torch.no_grad():
+            hits = model(test_x).argmax(dim=1).eq(data.test_labels).sum().item()
+        accuracy.append(hits / len(test_x))
+    return losses, accuracy
+
+
+def _close(got: torch.Tensor, want: torch.Tensor, what: str) -> None:
+    if got.shape != want.shape or not torch.allclose(got, want, rtol=1e-5, atol=1e-6):
+        raise AssertionError(f"{what}: recorded values disagree with the replay")
