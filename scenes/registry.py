@@ -295,6 +295,15 @@ SCENES: tuple[SceneEntry, ...] = (
         # 5 columns keep the table's numbers readable).
         defaults={"hidden_size": 8, "num_layers": 2, "lr": 0.05, "seed": 0},
     ),
+    # --- your own network (issue 18) ---
+    SceneEntry(
+        name="network",
+        description="Any small sequential model from a layer spec: shapes, feature maps, costs",
+        params="explain.mlcore.network:NetworkParams",
+        builder="explain.mlcore.network:network_trace",
+        verifier="explain.mlcore.network:verify_network_trace",
+        scene="explain.scenes.topics.network:NetworkScene",
+    ),
 )
 
 DEFAULT_SCENE = "conv-stride"

@@ -366,4 +366,27 @@ STRINGS: dict[str, str] = {
     "rnn.emb.scores": "得分 {shape}",
     "rnn.emb.before": "训练前，得分给出的预测是 '{prediction}'。",
     "rnn.emb.outro": "{epochs} 个 epoch 后：'{prediction}'（目标 '{target}'）。",
+    # --- network (issue 18) ---
+    "net.title": "你的网络，逐层来看",
+    "net.input": "输入",
+    "net.cap": "每层最多画出 {cap} 个通道",
+    "net.shown": "显示 {shown}/{total}",
+    "net.params": "{n} 个参数",
+    "net.mults": "{n} 次乘法",
+    "net.intro.digit": "一个手写数字，{shape}，经过 {n} 层随机初始化（未训练）的网络。",
+    "net.intro.image": "你的图片，{shape}，经过 {n} 层随机初始化（未训练）的网络。",
+    "net.conv": (
+        "{text}：{c} 个 {k}×{k}×{cin} 的卷积核，步长 {s}，填充 {p}："
+        "⌊({i} + 2·{p} − {k}) / {s}⌋ + 1 = {o}，所以是 {shape}；"
+        "{params} 个参数，{mults} 次乘法。"
+    ),
+    "net.maxpool": "{text}：每个 {k}×{k} 窗口取最大值：⌊({i} − {k}) / {k}⌋ + 1 = {o}，所以是 {shape}。",
+    "net.avgpool": "{text}：每个 {k}×{k} 窗口取平均：⌊({i} − {k}) / {k}⌋ + 1 = {o}，所以是 {shape}。",
+    "net.relu": "{text}：负值变成 0；形状仍是 {shape}，没有参数。",
+    "net.sigmoid": "{text}：每个值被压到 (0, 1) 之间；形状仍是 {shape}。",
+    "net.tanh": "{text}：每个值被压到 (−1, 1) 之间；形状仍是 {shape}。",
+    "net.softmax": "{text}：沿第 1 维取指数再归一化，总和为 1；形状仍是 {shape}。",
+    "net.flatten": "{text}：{before} 展平成 {shape} 个数的向量。",
+    "net.linear": "{text}：{n} 个输入 × {m} 个输出 + {m} 个偏置 = {params} 个参数，{mults} 次乘法。",
+    "net.outro": "共 {params} 个参数、{mults} 次乘法；每个形状都来自尺寸公式，并与真实张量核对过。",
 }
