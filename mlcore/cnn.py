@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from explain.mlcore.image import picture_or
 from explain.mlcore.params import ParamError, param, params_to_dict
 from explain.mlcore.sizes import conv_output_size
 from explain.mlcore.trace import Trace, to_nested
@@ -113,6 +114,7 @@ class CnnShapesParams:
 
     digit: int = param(3, "which digit to draw as the input image", low=0, high=9)
     seed: int = param(0, "seed of the weights and the pen's wobble", low=0, high=2**31 - 1)
+    image: str = param("", "a PNG, JPEG, BMP or GIF as the input (empty: the drawn digit)")
 
 
 class MnistNet(nn.Module):
@@ -174,7 +176,7 @@ def cnn_shapes_trace(params: CnnShapesParams) -> Trace:
         net = MnistNet().double()
     weights = {name: t.detach() for name, t in net.state_dict().items()}
     image = draw_digit(params.digit, params.seed)  # (28, 28)
-    x = image[None, None]  # (1, 1, 28, 28)
+    x = picture_or(params.image, image[None])[None]  # (1, 1, 28, 28)
     with torch.no_grad():
         stages = _mnist_forward(x, weights)
     layers = mnist_layer_sizes()

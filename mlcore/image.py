@@ -8,7 +8,6 @@ Every failure is a one-line :class:`ParamError` naming ``image``.
 
 from __future__ import annotations
 
-import hashlib
 import warnings
 from pathlib import Path
 
@@ -33,14 +32,6 @@ def _fail(message: str) -> ParamError:
 
 def _shown(path: str) -> str:
     return repr(path if len(path) <= 60 else "..." + path[-57:])
-
-
-def file_digest(path: str) -> str:
-    """SHA-256 of the file's bytes ('' when unreadable): caches key a picture by content."""
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
-        return ""
 
 
 def _open(path: str) -> Image.Image:

@@ -131,11 +131,19 @@ def _scan_layer(text: str, pos: int, number: int) -> tuple[LayerSpec, int]:
         pos = len(text) - len(rest) + 1
         close = text.find(")", pos)
         opening = text.find("(", pos)
-        if close < 0 or 0 <= opening < close:
-            shown = text[start : close + 1 if close >= 0 else len(text)].split("\n")[0][:30]
+        shown = text[start : close + 1 if close >= 0 else len(text)].split("\n")[0][:30]
+        if 0 <= opening < close:
+            raise SpecError(
+                f"layer {number} {shown!r}: no parentheses inside the arguments"
+                " (each is a whole number or stride=S, padding=P)"
+            )
+        if close < 0:
             raise SpecError(f"layer {number} {shown!r}: unbalanced parentheses, '(' without ')'")
         args_text, pos = text[pos:close], close + 1
     layer_text = " ".join(text[start:pos].split())
+    if text.startswith(")", pos):
+        shown = text[start : pos + 1][:30]
+        raise SpecError(f"layer {number} {shown!r}: unbalanced parentheses, ')' without '('")
     if pos < len(text) and not text[pos].isspace():
         following = text[start:].split()[0][:30]
         raise SpecError(f"layer {number} {following!r}: separate layers with spaces")
@@ -188,6 +196,8 @@ def _make_spec(name: str, args_text: str | None, text: str, number: int) -> Laye
 def _upper(key: str, op: str) -> int:
     if key == "OUT":
         return MAX_CHANNELS if op == "conv" else MAX_FEATURES
+    if key == "K" and op != "conv":
+        return MAX_INPUT_SIZE  # a pooling window may cover the whole map (global pooling)
     return _LIMITS[key]
 
 

@@ -49,8 +49,22 @@ def computation_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def picture_digest(values: Mapping[str, object]) -> str:
+    """SHA-256 of the file named by an ``image`` parameter ('' without one or unreadable):
+    the same path with another picture in it is another computation."""
+    path = values.get("image")
+    if not isinstance(path, str) or not path:
+        return ""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
 def trace_key(scene: str, assignments: Mapping[str, str]) -> str:
     doc = {"scene": scene, "set": dict(sorted(assignments.items()))}
+    if "image" in assignments:
+        doc["image_sha256"] = picture_digest(assignments)
     ident = json.dumps(doc, sort_keys=True) + computation_fingerprint()
     return hashlib.sha256(ident.encode()).hexdigest()
 

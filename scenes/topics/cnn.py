@@ -141,7 +141,7 @@ class CnnShapesScene(TraceScene):
         self.play(fade_in(title), fade_in(columns[0]), run_time=0.8)
         self.say(
             self.tr(
-                "cnn.intro",
+                "cnn.intro.image" if trace.params.get("image") else "cnn.intro",
                 digit=trace.params["digit"],
                 shape=shape_text(trace.extra["input_shape"]),
             ),

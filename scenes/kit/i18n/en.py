@@ -446,6 +446,9 @@ STRINGS: dict[str, str] = {
         "{text}: {n} inputs × {m} outputs + {m} biases = {params} parameters, "
         "{mults} multiplications."
     ),
+    "cnn.intro.image": (
+        "Your picture as {shape} through the course's network with seeded, untrained weights."
+    ),
     "net.outro": (
         "In all {params} parameters and {mults} multiplications; every shape from the size "
         "formula, checked against the real tensors."

@@ -388,5 +388,6 @@ STRINGS: dict[str, str] = {
     "net.softmax": "{text}：沿第 1 维取指数再归一化，总和为 1；形状仍是 {shape}。",
     "net.flatten": "{text}：{before} 展平成 {shape} 个数的向量。",
     "net.linear": "{text}：{n} 个输入 × {m} 个输出 + {m} 个偏置 = {params} 个参数，{mults} 次乘法。",
+    "cnn.intro.image": "你的图片（{shape}）输入课程中的网络（固定种子、未训练的权重）。",
     "net.outro": "共 {params} 个参数、{mults} 次乘法；每个形状都来自尺寸公式，并与真实张量核对过。",
 }
