@@ -24,7 +24,7 @@ BOTTOM_RESERVED = 1.0  # the caption
 COLUMN_GAP = 0.3
 ROW_GAP = 0.35
 ONE_ROW_MAX = 9  # columns (input included) that still read in one row at 480p
-MAP_AREA = {1: 3.2, 2: 1.25}  # height of a column's maps, by number of rows
+MAP_AREA = {1: 3.2, 2: 1.6}  # height of a column's maps, by number of rows
 MAX_TILE = 1.6
 TILE_GAP = 0.05
 STRIP_WIDTH = 0.2
@@ -92,19 +92,29 @@ class NetworkScene(TraceScene):
         return Group(top, picture, under)
 
     def _maps(self, maps: np.ndarray) -> Group:
-        """(C, H, W) feature maps as heat maps in a grid two tiles wide (one for one map)."""
-        across = 1 if len(maps) == 1 else 2
+        """(C, H, W) feature maps as framed heat maps in a grid two tiles wide (one for one)."""
+        across = min(len(maps), 2)
         down = -(-len(maps) // across)
         h, w = maps.shape[1], maps.shape[2]
         tile = min((self.area - TILE_GAP * (down - 1)) / down, MAX_TILE * h / max(h, w))
-        tiles = Group(*[HeatMap(m, tile) for m in maps])
+        tiles = Group(*[self._framed(HeatMap(m, tile)) for m in maps])
         return tiles.arrange_in_grid(rows=down, cols=across, buff=TILE_GAP)
+
+    def _framed(self, picture: Mobject) -> Group:
+        """A thin border: values near zero are white in the diverging map, like a light page."""
+        border = Rectangle(
+            width=picture.width,
+            height=picture.height,
+            stroke_width=1,
+            stroke_color=self.theme.grid_stroke,
+        )
+        return Group(picture, border.move_to(picture))
 
     def _vector(self, values: np.ndarray, listed: bool) -> Mobject:
         """A short last vector as its numbers in a box; any other as a one-value-a-row strip."""
         if not listed:
             strip = HeatMap(values.reshape(-1, 1), self.area)  # (N, 1)
-            return strip.stretch_to_fit_width(STRIP_WIDTH)
+            return self._framed(strip.stretch_to_fit_width(STRIP_WIDTH))
         lines = VGroup(
             *[
                 self.texts.text(f"{i}: {format_number(float(v))}", VALUE_FONT, self.theme.text)
