@@ -168,3 +168,21 @@ def _cut(folder: Path) -> str:
     path = Path(_save(folder, "cut.png", Image.fromarray(noise)))  # about 4 KB: noise
     path.write_bytes(path.read_bytes()[:300])
     return str(path)
+
+
+def test_cached_traces_and_renders_are_keyed_by_the_pictures_bytes(tmp_path: Path) -> None:
+    from explain.scenes.app.render import RenderOptions, render_key
+    from explain.scenes.app.trace_cache import trace_key
+
+    path = tmp_path / "p.png"
+    Image.new("L", (4, 4), 10).save(path)
+    keys = (
+        trace_key("conv", {"image": str(path)}),
+        render_key("conv", {"image": str(path)}, RenderOptions()),
+    )
+    Image.new("L", (4, 4), 200).save(path)  # same path, another picture
+    again = (
+        trace_key("conv", {"image": str(path)}),
+        render_key("conv", {"image": str(path)}, RenderOptions()),
+    )
+    assert keys[0] != again[0] and keys[1] != again[1]

@@ -11,7 +11,21 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Group, Mobject, Rectangle, Text, VGroup, config
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Animation,
+    Group,
+    ImageMobject,
+    Mobject,
+    Rectangle,
+    Text,
+    VGroup,
+    VMobject,
+    config,
+)
 
 from explain.scenes.kit.base import TraceScene, shape_text, shrink_to_fit
 from explain.scenes.kit.motion import fade_in
@@ -53,14 +67,14 @@ class NetworkScene(TraceScene):
         if note is not None:
             note.next_to(title, DOWN, buff=0.08)
 
-        intro = [fade_in(title), fade_in(columns[0])] + ([fade_in(note)] if note else [])
+        intro = [fade_in(title), *appear(columns[0])] + ([fade_in(note)] if note else [])
         self.play(*intro, run_time=0.8)
         source = "net.intro.image" if trace.params.get("image") else "net.intro.digit"
         self.say(
             self.tr(source, shape=shape_text(trace.extra["input_shape"]), n=len(layers)), hold=1.5
         )
         for column, layer in zip(columns[1:], layers):
-            self.play(fade_in(column, shift=0.15 * RIGHT), run_time=0.5)
+            self.play(*appear(column), run_time=0.5)
             self.say(self._caption(layer), hold=STAGE_HOLD)
         totals = trace.extra["totals"]
         self.say(
@@ -193,3 +207,22 @@ class NetworkScene(TraceScene):
                 mults=f"{layer['mults']:,}",
             )
         return self.tr(f"net.{op}", **common)
+
+
+def appear(column: Mobject) -> list[Animation]:
+    """Fade a column in: its shapes and text without copies, its heat maps with Manim's fade
+    (images have no arrays to tween; copying only them is cheap, copying text is not)."""
+    images: list[Mobject] = []
+    shapes: list[Mobject] = []
+
+    def split(mob: Mobject) -> None:
+        if isinstance(mob, ImageMobject):
+            images.append(mob)
+        elif isinstance(mob, VMobject):
+            shapes.append(mob)
+        else:
+            for sub in mob.submobjects:
+                split(sub)
+
+    split(column)
+    return [fade_in(*group) for group in (shapes, images) if group]
