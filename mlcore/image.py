@@ -37,11 +37,15 @@ def _shown(path: str) -> str:
 def _open(path: str) -> Image.Image:
     """The opened Pillow image, its size and format checked before any pixel is decoded."""
     file = Path(path)
-    if not file.exists():
+    try:
+        size = file.stat().st_size if file.is_file() else -1
+    except (OSError, ValueError):  # a NUL character, a name too long for the system
+        raise _fail(f"{_shown(path)} is not a usable file name") from None
+    if size < 0:
+        if file.exists():
+            raise _fail(f"{_shown(path)} is not a file; give a PNG, JPEG, BMP or GIF picture")
         raise _fail(f"no such file {_shown(path)}")
-    if not file.is_file():
-        raise _fail(f"{_shown(path)} is not a file; give a PNG, JPEG, BMP or GIF picture")
-    if file.stat().st_size > MAX_FILE_BYTES:
+    if size > MAX_FILE_BYTES:
         raise _fail(f"{_shown(path)} is larger than {MAX_FILE_BYTES // 1_000_000} MB")
     try:
         with warnings.catch_warnings():
