@@ -244,3 +244,18 @@ def test_a_picture_through_a_wide_model_stays_inside_the_frame(tmp_path: Path) -
         "network", image=str(picture), input="3x16x64", layers="conv(64,3) maxpool(2) relu"
     )
     assert_inside_frame(construct_scene(trace, tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("layers", "shape"),
+    [
+        ("relu", "1x1x1"),  # one layer on one value
+        ("flatten linear(4096) softmax", "3x8x8"),  # the longest vector, as a strip
+        ("conv(64,1) maxpool(64)", "2x64x64"),  # 8 of 64 channels; a global pool to 1x1
+        ("avgpool(2) sigmoid flatten linear(1)", "1x3x64"),  # a flat, wide input
+    ],
+)
+def test_edge_models_construct_inside_the_frame(layers: str, shape: str, tmp_path: Path) -> None:
+    trace = build_trace("network", layers=layers, input=shape)
+    verify_network_trace(trace)
+    assert_inside_frame(construct_scene(trace, tmp_path))

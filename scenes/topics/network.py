@@ -106,12 +106,14 @@ class NetworkScene(TraceScene):
         return Group(top, picture, under)
 
     def _maps(self, maps: np.ndarray) -> Group:
-        """(C, H, W) feature maps as framed heat maps in a grid two tiles wide (one for one)."""
+        """(C, H, W) feature maps as framed heat maps in a grid two tiles wide (one for one),
+        on one colour scale for the layer: a 1×1 map alone would always be the scale's end."""
         across = min(len(maps), 2)
         down = -(-len(maps) // across)
         h, w = maps.shape[1], maps.shape[2]
         tile = min((self.area - TILE_GAP * (down - 1)) / down, MAX_TILE * h / max(h, w))
-        tiles = Group(*[self._framed(HeatMap(m, tile)) for m in maps])
+        bounds = (float(maps.min()), float(maps.max()))  # colour only, never shown
+        tiles = Group(*[self._framed(HeatMap(m, tile, bounds=bounds)) for m in maps])
         return tiles.arrange_in_grid(rows=down, cols=across, buff=TILE_GAP)
 
     def _framed(self, picture: Mobject) -> Group:
