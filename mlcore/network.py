@@ -180,8 +180,11 @@ def verify_network_trace(trace: Trace) -> None:
     specs = parse_layers(prm["layers"])
     recorded = trace.extra["layers"]
     x = torch.tensor(trace.tensors["input"], dtype=torch.float64)  # (C, H, W)
-    if list(x.shape) != trace.extra["input_shape"] or len(recorded) != len(specs):
+    if list(x.shape) != list(parse_input(prm["input"])) or len(recorded) != len(specs):
         raise AssertionError("input shape or number of layers disagrees with the spec")
+    for key in ("params", "mults"):
+        if trace.extra["totals"][key] != sum(e[key] for e in recorded):
+            raise AssertionError(f"total {key} is not the sum of the layers'")
     h = x[None]  # (1, C, H, W)
     with torch.random.fork_rng():
         torch.manual_seed(prm["seed"])
@@ -193,6 +196,8 @@ def verify_network_trace(trace: Trace) -> None:
             modules.append((module, h))
     for index, (entry, (module, out)) in enumerate(zip(recorded, modules), start=1):
         _check_layer(trace, index, entry, module, out[0])
+    if trace.extra["input_shape"] != list(x.shape):
+        raise AssertionError("recorded input shape disagrees with the input tensor")
 
 
 def _check_layer(
