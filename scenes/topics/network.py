@@ -8,6 +8,7 @@ trace; the scene only lays the columns out (one row, or two for deep models).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -47,6 +48,8 @@ SHAPE_FONT = 19
 VALUE_FONT = 22
 MAX_LISTED = 10  # a last vector this short is listed as numbers, not drawn as a strip
 STAGE_HOLD = 1.3
+LONG_LABEL = 12  # characters of a layer's text shown on one line
+KEYWORD_BREAK = re.compile(r"(?<=,)\s*(?=[a-z]+=)")  # before stride=..., padding=...
 
 
 class NetworkScene(TraceScene):
@@ -86,9 +89,13 @@ class NetworkScene(TraceScene):
     def _arrange(self, columns: list[Group], rows: int) -> Group:
         per_row = -(-len(columns) // rows)
         lines = [
-            Group(*columns[i : i + per_row]).arrange(RIGHT, buff=COLUMN_GAP, aligned_edge=UP)
+            Group(*columns[i : i + per_row]).arrange(RIGHT, buff=COLUMN_GAP)
             for i in range(0, len(columns), per_row)
         ]
+        for line in lines:  # the pictures' tops in one line, whatever the labels above them
+            level = max(column[1].get_top()[1] for column in line)
+            for column in line:
+                column.shift((level - column[1].get_top()[1]) * UP)
         body = Group(*lines).arrange(DOWN, buff=ROW_GAP, aligned_edge=LEFT)
         top = config.frame_height / 2 - TOP_RESERVED
         bottom = -config.frame_height / 2 + BOTTOM_RESERVED
@@ -97,7 +104,11 @@ class NetworkScene(TraceScene):
         return body
 
     def _labelled(self, top_text: str, picture: Mobject, below: list[str]) -> Group:
-        top = self.texts.text(top_text, LABEL_FONT, self.theme.muted)
+        # A long layer, conv(16,3,stride=1,padding=1), on lines of its own keywords: in one
+        # line it would widen its column and shrink the whole flow.
+        pieces = KEYWORD_BREAK.split(top_text) if len(top_text) > LONG_LABEL else [top_text]
+        top = VGroup(*[self.texts.text(p, LABEL_FONT, self.theme.muted) for p in pieces])
+        top.arrange(DOWN, buff=0.05)
         lines = [self.texts.text(below[0], SHAPE_FONT, self.theme.accent)]
         lines += [self.texts.text(t, LABEL_FONT, self.theme.muted) for t in below[1:]]
         under = VGroup(*lines).arrange(DOWN, buff=0.06)
