@@ -204,8 +204,6 @@ class NetworkScene(TraceScene):
                     **size,
                     c=shape[0],
                     cin=layer["in_shape"][0],
-                    params=f"{layer['params']:,}",
-                    mults=f"{layer['mults']:,}",
                 )
             return self.tr(f"net.{op}", **common, **size)
         if op == "flatten":
@@ -217,7 +215,6 @@ class NetworkScene(TraceScene):
                 n=layer["in_features"],
                 m=shape[0],
                 params=f"{layer['params']:,}",
-                mults=f"{layer['mults']:,}",
             )
         return self.tr(f"net.{op}", **common)
 

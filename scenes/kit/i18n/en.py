@@ -430,11 +430,7 @@ STRINGS: dict[str, str] = {
         "A drawn digit, {shape}, through {n} layers with seeded, untrained weights."
     ),
     "net.intro.image": "Your picture as {shape}, through {n} layers with seeded, untrained weights.",
-    "net.conv": (
-        "{text}: {c} kernels of {k}×{k}×{cin}, stride {s}, padding {p}: "
-        "⌊({i} + 2·{p} − {k}) / {s}⌋ + 1 = {o}, so {shape}; "
-        "{params} parameters, {mults} multiplications."
-    ),
+    "net.conv": "{text}: {c} kernels of {k}×{k}×{cin}: ⌊({i} + 2·{p} − {k}) / {s}⌋ + 1 = {o}, so {shape}.",
     "net.maxpool": "{text}: the largest of each {k}×{k} window: ⌊({i} − {k}) / {k}⌋ + 1 = {o}, so {shape}.",
     "net.avgpool": "{text}: the mean of each {k}×{k} window: ⌊({i} − {k}) / {k}⌋ + 1 = {o}, so {shape}.",
     "net.relu": "{text}: negative values become 0; the shape stays {shape}, no parameters.",
@@ -442,10 +438,7 @@ STRINGS: dict[str, str] = {
     "net.tanh": "{text}: every value squashed into (−1, 1); the shape stays {shape}.",
     "net.softmax": "{text}: exponentials normalised along dim 1, so they sum to 1; still {shape}.",
     "net.flatten": "{text}: {before} becomes one vector of {shape} numbers.",
-    "net.linear": (
-        "{text}: {n} inputs × {m} outputs + {m} biases = {params} parameters, "
-        "{mults} multiplications."
-    ),
+    "net.linear": "{text}: {n} inputs × {m} outputs + {m} biases = {params} parameters.",
     "cnn.intro.image": (
         "Your picture as {shape} through the course's network with seeded, untrained weights."
     ),

@@ -375,11 +375,7 @@ STRINGS: dict[str, str] = {
     "net.mults": "{n} 次乘法",
     "net.intro.digit": "一个手写数字，{shape}，经过 {n} 层随机初始化（未训练）的网络。",
     "net.intro.image": "你的图片，{shape}，经过 {n} 层随机初始化（未训练）的网络。",
-    "net.conv": (
-        "{text}：{c} 个 {k}×{k}×{cin} 的卷积核，步长 {s}，填充 {p}："
-        "⌊({i} + 2·{p} − {k}) / {s}⌋ + 1 = {o}，所以是 {shape}；"
-        "{params} 个参数，{mults} 次乘法。"
-    ),
+    "net.conv": "{text}：{c} 个 {k}×{k}×{cin} 的卷积核：⌊({i} + 2·{p} − {k}) / {s}⌋ + 1 = {o}，所以是 {shape}。",
     "net.maxpool": "{text}：每个 {k}×{k} 窗口取最大值：⌊({i} − {k}) / {k}⌋ + 1 = {o}，所以是 {shape}。",
     "net.avgpool": "{text}：每个 {k}×{k} 窗口取平均：⌊({i} − {k}) / {k}⌋ + 1 = {o}，所以是 {shape}。",
     "net.relu": "{text}：负值变成 0；形状仍是 {shape}，没有参数。",
@@ -387,7 +383,7 @@ STRINGS: dict[str, str] = {
     "net.tanh": "{text}：每个值被压到 (−1, 1) 之间；形状仍是 {shape}。",
     "net.softmax": "{text}：沿第 1 维取指数再归一化，总和为 1；形状仍是 {shape}。",
     "net.flatten": "{text}：{before} 展平成 {shape} 个数的向量。",
-    "net.linear": "{text}：{n} 个输入 × {m} 个输出 + {m} 个偏置 = {params} 个参数，{mults} 次乘法。",
+    "net.linear": "{text}：{n} 个输入 × {m} 个输出 + {m} 个偏置 = {params} 个参数。",
     "cnn.intro.image": "你的图片（{shape}）输入课程中的网络（固定种子、未训练的权重）。",
     "net.outro": "共 {params} 个参数、{mults} 次乘法；每个形状都来自尺寸公式，并与真实张量核对过。",
 }
