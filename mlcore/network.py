@@ -10,6 +10,7 @@ recorded value, shape, parameter count and multiplication count.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,16 +74,19 @@ def layer_module(spec: LayerSpec, in_shape: list[int]) -> nn.Module:
         return nn.Conv2d(in_shape[0], spec.out, spec.kernel, spec.stride, spec.padding)
     if spec.op == "linear":
         return nn.Linear(in_shape[0], spec.out)
-    simple: dict[str, nn.Module] = {
-        "maxpool": nn.MaxPool2d(spec.kernel or 1),
-        "avgpool": nn.AvgPool2d(spec.kernel or 1),
-        "relu": nn.ReLU(),
-        "sigmoid": nn.Sigmoid(),
-        "tanh": nn.Tanh(),
-        "flatten": nn.Flatten(),
-        "softmax": nn.Softmax(dim=1),
-    }
-    return simple[spec.op]
+    return _PARAMETER_FREE[spec.op](spec)
+
+
+# The layers without weights, by op: nothing to size from the input.
+_PARAMETER_FREE: dict[str, Callable[[LayerSpec], nn.Module]] = {
+    "maxpool": lambda s: nn.MaxPool2d(s.kernel),
+    "avgpool": lambda s: nn.AvgPool2d(s.kernel),
+    "relu": lambda s: nn.ReLU(),
+    "sigmoid": lambda s: nn.Sigmoid(),
+    "tanh": lambda s: nn.Tanh(),
+    "flatten": lambda s: nn.Flatten(),
+    "softmax": lambda s: nn.Softmax(dim=1),
+}
 
 
 def seeded_input(shape: tuple[int, int, int], seed: int) -> torch.Tensor:
