@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -172,6 +173,9 @@ def test_bad_input_shapes_say_what_is_allowed(shape: str) -> None:
         parse_params(NetworkParams, {"input": shape})
 
 
+WHOLE_MODEL = (
+    r"at least one layer|at most \d+ layers|character .* is not allowed|too long|multiplications"
+)
 FRAGMENTS = ["conv", "maxpool", "linear", "relu", "flatten", "(", ")", ",", "=", " ", "5", "0"]
 FRAGMENTS += ["-1", "stride", "x", "pool", "99", "1.5", "\t", "softmax(", "import"]
 
@@ -185,6 +189,8 @@ def test_random_text_is_a_model_or_one_line(pieces: list[str] | str) -> None:
     except ParamError as err:
         message = str(err)
         assert message.startswith("layers: ") and "\n" not in message and len(message) < 300
+        # Names the layer, or says which limit of the whole model was passed.
+        assert re.search(WHOLE_MODEL + r"|layer \d+ ['\"]", message), message
         return
     trace = network_trace(params)  # what parses also builds and verifies
     verify_network_trace(trace)
