@@ -186,3 +186,17 @@ def test_cached_traces_and_renders_are_keyed_by_the_pictures_bytes(tmp_path: Pat
         render_key("conv", {"image": str(path)}, RenderOptions()),
     )
     assert keys[0] != again[0] and keys[1] != again[1]
+
+
+def test_trace_command_takes_a_picture(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from explain.scenes.cli import app
+
+    path = _pictures(tmp_path)["P"]
+    result = CliRunner().invoke(app, ["trace", "maxpool", "--set", f"image={path}"])
+    assert result.exit_code == 0, result.output
+    got = torch.tensor(json.loads(result.stdout)["tensors"]["input"], dtype=torch.float64)
+    assert torch.equal(got, torch.round(load_image(path, 1, 4, 4) * 9))
