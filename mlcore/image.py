@@ -78,6 +78,7 @@ def check_image(path: str) -> None:
 def _planes(img: Image.Image, channels: int) -> list[np.ndarray]:
     """The picture as ``channels`` float32 planes in [0, 1] (grayscale repeated or R, G, B)."""
     img.seek(0)  # a GIF's first frame
+    img = ImageOps.exif_transpose(img)  # a phone's photo upright, as a viewer shows it
     if img.mode in _WIDE_MODES:
         wide = np.asarray(img, dtype=np.float64)
         white = _WIDE_MODES[img.mode] if img.mode != "I" or wide.max() > 255 else 255.0

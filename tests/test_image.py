@@ -200,3 +200,14 @@ def test_trace_command_takes_a_picture(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     got = torch.tensor(json.loads(result.stdout)["tensors"]["input"], dtype=torch.float64)
     assert torch.equal(got, torch.round(load_image(path, 1, 4, 4) * 9))
+
+
+def test_a_photo_is_upright_as_its_exif_orientation_says(tmp_path: Path) -> None:
+    pixels = np.zeros((16, 16), dtype=np.uint8)
+    pixels[:8] = 255  # stored white on top
+    image = Image.fromarray(pixels)
+    exif = image.getexif()
+    exif[0x0112] = 3  # orientation: shown turned by 180 degrees
+    path = _save(tmp_path, "turned.jpg", image, exif=exif, quality=100)
+    x = load_image(path, 1, 2, 2)[0]  # (2, 2)
+    assert float(x[0].max()) < 0.2 and float(x[1].min()) > 0.8  # white at the bottom
