@@ -19,6 +19,7 @@ from torch import nn
 
 from explain.mlcore.cnn_training import trained_weights, verify_digit_input
 from explain.mlcore.digits import TEST_COUNT, DigitSet, load_digits, normalize
+from explain.mlcore.image import picture_or
 from explain.mlcore.params import ParamError, param, params_to_dict
 from explain.mlcore.sizes import conv_output_size
 from explain.mlcore.trace import Trace, to_nested
@@ -118,6 +119,7 @@ class CnnShapesParams:
     input: str = param("test", "a real test digit, or a digit drawn by the pen", choices=INPUTS)
     digit: int = param(3, "which digit the pen draws (input=drawn)", low=0, high=9)
     seed: int = param(0, "seed of the training and the pen's wobble", low=0, high=2**31 - 1)
+    image: str = param("", "a PNG, JPEG, BMP or GIF as the input (empty: input decides)")
 
 
 class MnistNet(nn.Module):
@@ -179,8 +181,10 @@ def mnist_layer_sizes(size: int = DIGIT_SIZE) -> list[dict[str, Any]]:
     ]
 
 
-def _input_image(params: CnnShapesParams, data: DigitSet) -> tuple[torch.Tensor, int]:
-    """The input in 0..1, (28, 28), and its true digit."""
+def _input_image(params: CnnShapesParams, data: DigitSet) -> tuple[torch.Tensor, int | None]:
+    """The input in 0..1, (28, 28), and its true digit (None for the user's picture)."""
+    if params.image:
+        return picture_or(params.image, torch.zeros(1, DIGIT_SIZE, DIGIT_SIZE))[0].double(), None
     if params.input == "drawn":
         return draw_digit(params.digit, params.seed), params.digit
     return data.test_images[params.index].double(), int(data.test_labels[params.index])

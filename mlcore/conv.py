@@ -13,6 +13,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from explain.mlcore.image import picture_or
 from explain.mlcore.params import ParamError, param, params_to_dict
 from explain.mlcore.sizes import conv_output_size, effective_kernel, window_taps
 from explain.mlcore.trace import Trace, to_nested
@@ -36,6 +37,7 @@ class ConvParams:
     dilation: int = param(1, "spacing d between kernel taps", low=1, high=4)
     bias: bool = param(False, "add one bias value per output channel")
     seed: int = param(0, "seed of the input, kernel and bias values", low=0, high=2**31 - 1)
+    image: str = param("", "a PNG, JPEG, BMP or GIF as the input, as integers 0-9 (empty: seeded)")
 
     def validate(self) -> None:
         padded = self.input_size + 2 * self.padding
@@ -68,6 +70,7 @@ def _seeded_values(params: ConvParams) -> tuple[torch.Tensor, torch.Tensor, torc
     gen = torch.Generator().manual_seed(params.seed)
     c, o, k, n = params.in_channels, params.out_channels, params.kernel_size, params.input_size
     x = torch.randint(0, 10, (c, n, n), generator=gen).double()  # (C, H, W)
+    x = picture_or(params.image, x, levels=10)  # drawn anyway: the kernel stays the same
     w = torch.randint(-1, 3, (o, c, k, k), generator=gen).double()  # (O, C, k, k)
     b = torch.randint(-3, 4, (o,), generator=gen).double()  # (O,)
     if not params.bias:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from explain.mlcore.image import picture_or
 from explain.mlcore.params import ParamError, param, params_to_dict
 from explain.mlcore.sizes import conv_output_size, window_taps
 from explain.mlcore.trace import Trace, to_nested
@@ -30,6 +31,7 @@ class PoolParams:
     kernel_size: int = param(2, "height and width k of the window", low=1, high=4)
     stride: int = param(2, "step s of the window", low=1, high=4)
     seed: int = param(0, "seed of the input values", low=0, high=2**31 - 1)
+    image: str = param("", "a PNG, JPEG, BMP or GIF as the input, as integers 0-9 (empty: seeded)")
 
     def validate(self) -> None:
         if self.kernel_size > self.input_size:
@@ -51,7 +53,8 @@ def pool_input(params: PoolParams) -> torch.Tensor:
     """Integers 0..9 so that equal maxima (ties) are common and every mean is readable."""
     gen = torch.Generator().manual_seed(params.seed)
     n = params.input_size
-    return torch.randint(0, 10, (params.channels, n, n), generator=gen).double()  # (C, H, W)
+    seeded = torch.randint(0, 10, (params.channels, n, n), generator=gen).double()  # (C, H, W)
+    return picture_or(params.image, seeded, levels=10)
 
 
 def pool_trace(params: PoolParams, mode: str) -> Trace:

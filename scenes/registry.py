@@ -304,6 +304,15 @@ SCENES: tuple[SceneEntry, ...] = (
         verifier="explain.mlcore.mlp:verify_mlp_trace",
         scene="explain.scenes.topics.mlp:MlpScene",
     ),
+    # --- your own network (issue 18) ---
+    SceneEntry(
+        name="network",
+        description="Any small sequential model from a layer spec: shapes, feature maps, costs",
+        params="explain.mlcore.network:NetworkParams",
+        builder="explain.mlcore.network:network_trace",
+        verifier="explain.mlcore.network:verify_network_trace",
+        scene="explain.scenes.topics.network:NetworkScene",
+    ),
 )
 
 DEFAULT_SCENE = "conv-stride"

@@ -19,6 +19,7 @@ from typing import Any
 
 from explain.mlcore.trace import Trace
 from explain.scenes.app.sources import relative_name, source_files
+from explain.scenes.app.trace_cache import picture_digest
 from explain.scenes.kit.i18n import LANGS
 from explain.scenes.kit.theme import THEMES
 from explain.scenes.output.files import OutputError, install_file, write_atomic
@@ -175,6 +176,8 @@ def render_key(scene: str, params: dict[str, Any], options: RenderOptions) -> st
         "version": version,
         "code": code_fingerprint(),
     }
+    if params.get("image"):
+        doc["image_sha256"] = picture_digest(params)
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
 
 

@@ -30,6 +30,8 @@ from explain.scenes.output.paths import cache_root
 if TYPE_CHECKING:
     from explain.scenes.registry import SceneEntry
 
+# Larger pictures are refused by mlcore/image.py anyway (its MAX_FILE_BYTES).
+MAX_HASHED_BYTES = 100_000_000
 # Bump when the stored form changes, so that old files are not read.
 TRACE_FORMAT = 1
 
@@ -49,8 +51,28 @@ def computation_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def picture_digest(values: Mapping[str, object]) -> str:
+    """SHA-256 of the file named by an ``image`` parameter ('' without one or unreadable):
+    the same path with another picture in it is another computation."""
+    path = values.get("image")
+    if not isinstance(path, str) or not path:
+        return ""
+    try:
+        file = Path(path)
+        # Only regular files of a size the build accepts (never /dev/zero or a pipe); the
+        # build refuses the others with a one-line error.
+        if not file.is_file() or file.stat().st_size > MAX_HASHED_BYTES:
+            return ""
+        with file.open("rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except (OSError, ValueError):  # a NUL in the name, unreadable: the build says so
+        return ""
+
+
 def trace_key(scene: str, assignments: Mapping[str, str]) -> str:
     doc = {"scene": scene, "set": dict(sorted(assignments.items()))}
+    if "image" in assignments:
+        doc["image_sha256"] = picture_digest(assignments)
     ident = json.dumps(doc, sort_keys=True) + computation_fingerprint() + data_stamp(assignments)
     return hashlib.sha256(ident.encode()).hexdigest()
 

@@ -143,7 +143,9 @@ class CnnShapesScene(TraceScene):
         self.play(fade_in(title), fade_in(columns[0]), run_time=0.8)
         self.say(
             self.tr(
-                f"cnn.intro.{trace.params['input']}",
+                "cnn.intro.image"
+                if trace.params.get("image")
+                else f"cnn.intro.{trace.params['input']}",
                 label=trace.extra["label"],
                 shape=shape_text(trace.extra["input_shape"]),
             ),
@@ -188,7 +190,7 @@ class CnnShapesScene(TraceScene):
             return self.tr("cnn.flatten", shape=shape_text(previous), n=shape[0])
         extra = self.trace.extra
         return self.tr(
-            "cnn.scores.trained",
+            "cnn.scores.picture" if extra["label"] is None else "cnn.scores.trained",
             n=layer["in_features"],
             m=shape[0],
             pred=extra["predicted"],

@@ -437,4 +437,32 @@ STRINGS: dict[str, str] = {
     "cnn.intro.drawn": "A drawn digit {label}, {shape}, into the network trained on real digits.",
     "cnn.trained": "Trained for {epochs} epochs on {train} real digits: {acc} of {test} test digits right.",
     "cnn.scores.trained": "A linear layer maps {n} numbers to {m} scores, one per digit; the largest, {pred}, is the prediction (label {label}).",
+    "cnn.scores.picture": "A linear layer maps {n} numbers to {m} scores, one per digit; the largest, {pred}, is the prediction for your picture.",
+    # --- network (issue 18) ---
+    "net.title": "Your network, layer by layer",
+    "net.input": "input",
+    "net.cap": "at most {cap} channels of each layer are drawn",
+    "net.shown": "{shown} of {total} shown",
+    "net.params": "{n} params",
+    "net.mults": "{n} mults",
+    "net.intro.digit": (
+        "A drawn digit, {shape}, through {n} layers with seeded, untrained weights."
+    ),
+    "net.intro.image": "Your picture as {shape}, through {n} layers with seeded, untrained weights.",
+    "net.conv": "{text}: {c} kernels of {k}×{k}×{cin}: ⌊({i} + 2·{p} − {k}) / {s}⌋ + 1 = {o}, so {shape}.",
+    "net.maxpool": "{text}: the largest of each {k}×{k} window: ⌊({i} − {k}) / {k}⌋ + 1 = {o}, so {shape}.",
+    "net.avgpool": "{text}: the mean of each {k}×{k} window: ⌊({i} − {k}) / {k}⌋ + 1 = {o}, so {shape}.",
+    "net.relu": "{text}: negative values become 0; the shape stays {shape}, no parameters.",
+    "net.sigmoid": "{text}: every value squashed into (0, 1); the shape stays {shape}.",
+    "net.tanh": "{text}: every value squashed into (−1, 1); the shape stays {shape}.",
+    "net.softmax": "{text}: exponentials normalised along dim 1, so they sum to 1; still {shape}.",
+    "net.flatten": "{text}: {before} becomes one vector of {shape} numbers.",
+    "net.linear": "{text}: {n} inputs × {m} outputs + {m} biases = {params} parameters.",
+    "cnn.intro.image": (
+        "Your picture as {shape} through the course's network, trained on real digits."
+    ),
+    "net.outro": (
+        "In all {params} parameters and {mults} multiplications; every shape from the size "
+        "formula, checked against the real tensors."
+    ),
 }

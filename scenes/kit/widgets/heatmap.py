@@ -19,23 +19,26 @@ DIVERGING_CMAP = "RdBu_r"
 
 
 def heatmap_rgba(
-    values: Sequence[Sequence[float]] | np.ndarray, signed: bool | None = None
+    values: Sequence[Sequence[float]] | np.ndarray,
+    signed: bool | None = None,
+    bounds: tuple[float, float] | None = None,
 ) -> np.ndarray:
-    """(H, W) values -> (H, W, 4) uint8 colours; the range is the array's own (colour only)."""
+    """(H, W) values -> (H, W, 4) uint8 colours (colour only); the range is the array's own,
+    or ``bounds`` (low, high) so that several maps of one layer share one scale."""
     from matplotlib import colormaps  # deferred: matplotlib is slow to import
 
     arr = np.asarray(values, dtype=np.float64)  # (H, W)
     if arr.ndim != 2:
         raise ValueError("a heat map needs a 2-D array")
+    low, high = bounds if bounds is not None else (float(arr.min()), float(arr.max()))
     if signed is None:
-        signed = bool((arr < 0).any())
+        signed = low < 0
     if signed:
-        bound = float(np.abs(arr).max()) or 1.0
-        unit = (arr / bound + 1.0) / 2.0
+        bound = max(abs(low), abs(high)) or 1.0
+        unit = np.clip((arr / bound + 1.0) / 2.0, 0.0, 1.0)
         cmap = colormaps[DIVERGING_CMAP]
     else:
-        low, high = float(arr.min()), float(arr.max())
-        unit = (arr - low) / (high - low) if high > low else np.zeros_like(arr)
+        unit = np.clip((arr - low) / (high - low), 0.0, 1.0) if high > low else np.zeros_like(arr)
         cmap = colormaps[SEQUENTIAL_CMAP]
     rgba: np.ndarray = (cmap(unit) * 255).round().astype(np.uint8)  # (H, W, 4)
     return rgba
@@ -49,8 +52,9 @@ class HeatMap(ImageMobject):
         values: Sequence[Sequence[float]] | np.ndarray,
         height: float,
         signed: bool | None = None,
+        bounds: tuple[float, float] | None = None,
     ) -> None:
         self.values = np.asarray(values, dtype=np.float64)
-        super().__init__(heatmap_rgba(self.values, signed))
+        super().__init__(heatmap_rgba(self.values, signed, bounds))
         self.set_resampling_algorithm(RESAMPLING_ALGORITHMS["nearest"])
         self.height = height
