@@ -12,13 +12,15 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from explain.mlcore.params import ParamError, param, params_to_dict
+from explain.mlcore.params import Matrix, ParamError, param, params_to_dict
 from explain.mlcore.sizes import conv_output_size, window_taps
 from explain.mlcore.trace import Trace, to_nested
 
 # Output cells (over all channels) the scene animates one by one.
 MAX_STEPS = 64
 MODES = ("max", "avg")
+# Typed input numbers: two digits and a sign still fit a cell.
+MAX_TYPED_VALUE = 99.0
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,12 @@ class PoolParams:
     kernel_size: int = param(2, "height and width k of the window", low=1, high=4)
     stride: int = param(2, "step s of the window", low=1, high=4)
     seed: int = param(0, "seed of the input values", low=0, high=2**31 - 1)
+    # Typed numbers replace the seeded ones; their size sets input_size. With several
+    # channels the one matrix is every channel's.
+    input: Matrix = param(
+        (), "your own input (every channel)", low=-MAX_TYPED_VALUE, high=MAX_TYPED_VALUE,
+        min_len=1, max_len=8, square=True, sets="input_size",
+    )  # fmt: skip
 
     def validate(self) -> None:
         if self.kernel_size > self.input_size:
@@ -50,8 +58,10 @@ class PoolParams:
 def pool_input(params: PoolParams) -> torch.Tensor:
     """Integers 0..9 so that equal maxima (ties) are common and every mean is readable."""
     gen = torch.Generator().manual_seed(params.seed)
-    n = params.input_size
-    return torch.randint(0, 10, (params.channels, n, n), generator=gen).double()  # (C, H, W)
+    n, c = params.input_size, params.channels
+    if params.input:
+        return torch.tensor(params.input, dtype=torch.float64).expand(c, n, n).clone()
+    return torch.randint(0, 10, (c, n, n), generator=gen).double()  # (C, H, W)
 
 
 def pool_trace(params: PoolParams, mode: str) -> Trace:
