@@ -7,11 +7,18 @@ their parts as ``"module:attribute"`` strings that are imported only when used, 
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import functools
 import importlib
+import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib import metadata
 from typing import TYPE_CHECKING, Any
+
+from explain.mlcore.params import ParamError
 
 if TYPE_CHECKING:
     from explain.mlcore.params import ParamSpec
@@ -34,9 +41,12 @@ class SceneEntry:
     scene: str  # Manim scene class drawing the trace (scenes), "module:Class"
     defaults: Mapping[str, Any] = field(default_factory=dict)  # this scene's own defaults
     three_d: bool = False  # drawn in 3-D (slower; benchmarked separately)
+    plugin: str | None = None  # the entry point that declared it; None for a built-in
 
     def params_class(self) -> type:
         cls: type = load(self.params)
+        if self.plugin is not None:
+            check_plugin_params(self, cls)
         return cls
 
     def param_specs(self) -> list[ParamSpec]:
@@ -321,4 +331,81 @@ def get(name: str) -> SceneEntry:
     try:
         return BY_NAME[name]
     except KeyError:
-        raise UnknownSceneError(name) from None
+        pass
+    for entry in plugin_scenes():
+        if entry.name == name:
+            return entry
+    raise UnknownSceneError(name) from None
+
+
+# --- plugins: scenes from other installed packages (README "Plugins") ---
+
+PLUGIN_GROUP = "explain.scenes"
+_PLUGIN_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+_REF = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*")
+log = logging.getLogger("explain.plugins")
+
+
+class PluginError(ParamError):
+    """A plugin's scene breaks a rule; reported like a bad parameter, naming the plugin."""
+
+
+def all_scenes() -> tuple[SceneEntry, ...]:
+    """The built-in scenes, then every plugin's, in entry-point order."""
+    return SCENES + plugin_scenes()
+
+
+@functools.cache
+def plugin_scenes() -> tuple[SceneEntry, ...]:
+    """Scenes declared under the ``explain.scenes`` entry-point group, loaded once.
+
+    An entry point names a SceneEntry or a function returning SceneEntry objects. A
+    plugin that fails to import or declares a bad entry is skipped with one warning line
+    naming it (stderr, once per process); the built-in scenes never depend on it.
+    """
+    found: list[SceneEntry] = []
+    taken = set(BY_NAME)
+    for point in sorted(metadata.entry_points(group=PLUGIN_GROUP), key=lambda p: p.name):
+        try:
+            entries = _plugin_entries(point.load(), point.name, taken)
+        except Exception as err:  # any failure of someone else's code: skip it, say so
+            first = (str(err).splitlines() or [""])[0][:160]
+            log.warning("explain: plugin %r skipped: %s: %s", point.name, type(err).__name__, first)
+            continue
+        found.extend(entries)
+        taken.update(e.name for e in entries)
+    return tuple(found)
+
+
+def _plugin_entries(loaded: Any, plugin: str, taken: set[str]) -> list[SceneEntry]:
+    raw = loaded if isinstance(loaded, SceneEntry) or not callable(loaded) else loaded()
+    items = [raw] if isinstance(raw, SceneEntry) else list(raw)
+    entries: list[SceneEntry] = []
+    for item in items:
+        if not isinstance(item, SceneEntry):
+            raise TypeError(f"declares {type(item).__name__}, not an explain SceneEntry")
+        if not _PLUGIN_NAME.fullmatch(item.name):
+            raise ValueError(f"scene name {item.name[:40]!r}: use a-z, 0-9 and -, at most 40")
+        if item.name in taken or item.name in {e.name for e in entries}:
+            raise ValueError(f"scene name {item.name!r} is taken (built-in or another plugin)")
+        if not item.description or "\n" in item.description:
+            raise ValueError(f"scene {item.name!r}: description must be one line")
+        for part in ("params", "builder", "verifier", "scene"):
+            if not _REF.fullmatch(getattr(item, part)):
+                raise ValueError(f"scene {item.name!r}: {part} must be 'module:attribute'")
+        entries.append(dataclasses.replace(item, plugin=plugin))
+    return entries
+
+
+def check_plugin_params(entry: SceneEntry, cls: type) -> None:
+    """A plugin's parameters are held to the built-ins' rule: each has limits and help."""
+    if not dataclasses.is_dataclass(cls):
+        raise PluginError(f"plugin {entry.plugin}", f"{entry.params} is not a dataclass")
+    for f in dataclasses.fields(cls):
+        limit = f.metadata.get("limit")
+        if limit is None or not getattr(limit, "help", ""):
+            raise PluginError(
+                f"plugin {entry.plugin}",
+                f"scene {entry.name}: parameter {f.name} has no limits;"
+                " declare it with explain.mlcore.params.param()",
+            )
