@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from explain.scenes.registry import SCENES, PluginError, SceneEntry
 
@@ -124,3 +127,21 @@ def test_a_plugin_parameter_without_limits_is_refused_naming_the_plugin() -> Non
     with pytest.raises(PluginError) as err:
         entry.make_params({})
     assert str(err.value).startswith("plugin loose-plugin: scene loose: parameter size")
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 8), st.integers(0, 2**31 - 1))
+def test_example_plugin_trace_equals_torch_dot(size: int, seed: int) -> None:
+    sys.path.insert(0, str(EXAMPLE))  # the example's source, without installing it
+    try:
+        from explain_dot.compute import DotParams, dot_trace, verify_dot_trace
+    finally:
+        sys.path.remove(str(EXAMPLE))
+    trace = dot_trace(DotParams(size=size, seed=seed))
+    verify_dot_trace(trace)
+    w, x = torch.tensor(trace.tensors["w"]), torch.tensor(trace.tensors["x"])
+    assert trace.tensors["output"] == float(torch.dot(w, x))
+    assert [s["running"] for s in trace.steps][-1] == trace.tensors["output"]
+    trace.tensors["output"] += 1
+    with pytest.raises(AssertionError):
+        verify_dot_trace(trace)
