@@ -294,14 +294,14 @@ def slides(
     ] = True,
 ) -> None:
     """One self-contained HTML file: each caption of the scene is a slide to click through."""
+    from explain.scenes.api import trace_text
     from explain.scenes.app.render import RenderOptions, check_options
     from explain.scenes.app.slides import render_slides
-    from explain.scenes.app.trace_cache import verified_trace
 
     entry = get(name)
     options = RenderOptions(quality=quality, fmt="mp4", theme=theme, lang=lang)
     check_options(options)
-    trace_ = verified_trace(entry, parse_assignments(set_ or []), verify=verify)
+    trace_ = trace_text(entry.name, parse_assignments(set_ or []), verify=verify)
     if out is None:
         out = DEFAULT_OUTPUT_DIR / f"{entry.name}.html"
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -327,14 +327,14 @@ def plot(
     lang: Annotated[str, typer.Option(help="en|zh: titles, axes and legends")] = "en",
 ) -> None:
     """A static matplotlib figure of a trace, for notes (curves, cost, paths)."""
+    from explain.scenes.api import trace_text
     from explain.scenes.app.plots import plot_trace
     from explain.scenes.app.render import RenderOptions, check_options
-    from explain.scenes.app.trace_cache import verified_trace
     from explain.scenes.output.files import check_output_path
 
     check_options(RenderOptions(lang=lang))  # only --lang is a plot's; the rest are defaults
     entry = get(name)
-    trace_ = verified_trace(entry, parse_assignments(set_ or []))
+    trace_ = trace_text(entry.name, parse_assignments(set_ or []))
     if out is None:
         out = DEFAULT_OUTPUT_DIR / f"{entry.name}.png"
         out.parent.mkdir(parents=True, exist_ok=True)

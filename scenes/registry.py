@@ -318,7 +318,8 @@ class VerificationError(RuntimeError):
 
 class UnknownSceneError(KeyError):
     def __init__(self, name: str) -> None:
-        close = difflib.get_close_matches(name, list(BY_NAME), n=3, cutoff=0.5)
+        known = [*BY_NAME, *(e.name for e in plugin_scenes())]
+        close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         self.message = f"scene: unknown scene {name[:60]!r}{hint} (`explain list` shows all)"
         super().__init__(self.message)

@@ -7,6 +7,7 @@ fresh process; broken plugins are fake distributions written next to it.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -14,6 +15,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -145,3 +147,29 @@ def test_example_plugin_trace_equals_torch_dot(size: int, seed: int) -> None:
     trace.tensors["output"] += 1
     with pytest.raises(AssertionError):
         verify_dot_trace(trace)
+
+
+def test_render_all_and_the_gallery_include_plugin_scenes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from explain.scenes import registry
+    from explain.scenes.app import batch
+    from explain.scenes.app.batch import BatchResult
+    from explain.scenes.cli import app
+
+    extra = dataclasses.replace(SCENES[0], name="from-a-plugin", plugin="demo")
+    monkeypatch.setattr(registry, "plugin_scenes", lambda: (extra,))
+    rendered: list[str] = []
+
+    def fake_render_many(items: list[Any], jobs: int, console: Any) -> list[BatchResult]:
+        rendered.extend(item.name for item in items)
+        return [BatchResult(item.name, item.out, 0.0, True, "") for item in items]
+
+    monkeypatch.setattr(batch, "render_many", fake_render_many)
+    monkeypatch.chdir(tmp_path)  # renders/ and the gallery page go here
+    assert CliRunner().invoke(app, ["render", "--all"]).exit_code == 0
+    assert rendered == [e.name for e in SCENES] + ["from-a-plugin"]
+    assert CliRunner().invoke(app, ["gallery"]).exit_code == 0
+    assert "## from-a-plugin" in (tmp_path / "renders" / "README.md").read_text()
