@@ -51,13 +51,26 @@ class ConvParams:
     # Typed numbers replace the seeded ones; their size sets input_size / kernel_size. With
     # several channels the one matrix is every channel's (every kernel's, for `kernel`).
     input: Matrix = param(
-        (), "your own input (every channel)", low=-MAX_TYPED_VALUE, high=MAX_TYPED_VALUE,
-        min_len=1, max_len=10, square=True, sets="input_size",
-    )  # fmt: skip
+        (),
+        "your own input numbers instead of seeded ones (one matrix, every channel)",
+        low=-MAX_TYPED_VALUE,
+        high=MAX_TYPED_VALUE,
+        min_len=1,
+        max_len=10,
+        square=True,
+        sets="input_size",
+    )
     kernel: Matrix = param(
-        (), "your own kernel (every kernel)", low=-MAX_TYPED_VALUE, high=MAX_TYPED_VALUE,
-        min_len=1, max_len=5, square=True, sets="kernel_size", named=NAMED_KERNELS,
-    )  # fmt: skip
+        (),
+        "your own kernel numbers or a named kernel (one matrix, every kernel)",
+        low=-MAX_TYPED_VALUE,
+        high=MAX_TYPED_VALUE,
+        min_len=1,
+        max_len=5,
+        square=True,
+        sets="kernel_size",
+        named=NAMED_KERNELS,
+    )
 
     def validate(self) -> None:
         padded = self.input_size + 2 * self.padding

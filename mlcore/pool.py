@@ -35,9 +35,15 @@ class PoolParams:
     # Typed numbers replace the seeded ones; their size sets input_size. With several
     # channels the one matrix is every channel's.
     input: Matrix = param(
-        (), "your own input (every channel)", low=-MAX_TYPED_VALUE, high=MAX_TYPED_VALUE,
-        min_len=1, max_len=8, square=True, sets="input_size",
-    )  # fmt: skip
+        (),
+        "your own input numbers instead of seeded ones (one matrix, every channel)",
+        low=-MAX_TYPED_VALUE,
+        high=MAX_TYPED_VALUE,
+        min_len=1,
+        max_len=8,
+        square=True,
+        sets="input_size",
+    )
 
     def validate(self) -> None:
         if self.kernel_size > self.input_size:

@@ -109,6 +109,9 @@ def test_broken_plugins_are_one_line_each_and_never_break_the_built_ins(tmp_path
         line = next(w for w in warnings if f"plugin '{plugin}'" in w)
         assert says in line
     assert run_cli(tmp_path, "trace", "conv-stride").returncode == 0
+    unknown = run_cli(tmp_path, "info", "no-such-scene")  # plugins looked up twice: told once
+    lines = unknown.stderr.strip().splitlines()
+    assert unknown.returncode == 2 and len(lines) == 4 and lines[-1].startswith("error: scene")
 
 
 @dataclass(frozen=True)
@@ -173,3 +176,14 @@ def test_render_all_and_the_gallery_include_plugin_scenes(
     assert rendered == [e.name for e in SCENES] + ["from-a-plugin"]
     assert CliRunner().invoke(app, ["gallery"]).exit_code == 0
     assert "## from-a-plugin" in (tmp_path / "renders" / "README.md").read_text()
+
+
+def test_a_plugin_trace_is_never_kept_in_the_cache(tmp_path: Path) -> None:
+    from explain.scenes.app.trace_cache import TraceCache, verified_trace
+
+    cache = TraceCache(tmp_path)
+    verified_trace(SCENES[0], {}, cache=cache)
+    assert len(list(tmp_path.glob("*.json"))) == 1  # a built-in's is kept
+    plugin = dataclasses.replace(SCENES[0], name="from-a-plugin", plugin="demo")
+    got = verified_trace(plugin, {}, cache=cache)
+    assert got.scene == "from-a-plugin" and len(list(tmp_path.glob("*.json"))) == 1
