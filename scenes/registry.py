@@ -45,8 +45,20 @@ class SceneEntry:
     three_d: bool = False  # drawn in 3-D (slower; benchmarked separately)
     plugin: str | None = None  # the entry point that declared it; None for a built-in
 
+    def part(self, ref: str) -> Any:
+        """One of this scene's parts; a plugin's that cannot be imported is a PluginError."""
+        if self.plugin is None:
+            return load(ref)
+        try:
+            return load(ref)
+        except (ImportError, AttributeError) as err:
+            first = (str(err).splitlines() or [""])[0][:160]
+            raise PluginError(
+                f"plugin {self.plugin}", f"scene {self.name}: cannot load {ref}: {first}"
+            ) from None
+
     def params_class(self) -> type:
-        cls: type = load(self.params)
+        cls: type = self.part(self.params)
         if self.plugin is not None:
             check_plugin_params(self, cls)
         return cls
@@ -64,19 +76,19 @@ class SceneEntry:
 
     def build(self, params: Any) -> Trace:
         """Run the computation and return its trace, named after this scene."""
-        trace: Trace = load(self.builder)(params)
+        trace: Trace = self.part(self.builder)(params)
         trace.scene = self.name
         return trace
 
     def verify(self, trace: Trace) -> None:
         """Recompute with torch; VerificationError (one line) if the trace disagrees."""
         try:
-            load(self.verifier)(trace)
+            self.part(self.verifier)(trace)
         except AssertionError as err:
             raise VerificationError(f"{self.name}: {str(err).splitlines()[0][:200]}") from err
 
     def scene_class(self) -> type:
-        cls: type = load(self.scene)
+        cls: type = self.part(self.scene)
         return cls
 
 

@@ -187,3 +187,20 @@ def test_a_plugin_trace_is_never_kept_in_the_cache(tmp_path: Path) -> None:
     plugin = dataclasses.replace(SCENES[0], name="from-a-plugin", plugin="demo")
     got = verified_trace(plugin, {}, cache=cache)
     assert got.scene == "from-a-plugin" and len(list(tmp_path.glob("*.json"))) == 1
+
+
+def test_a_plugin_part_that_cannot_be_imported_is_one_line_naming_the_plugin(
+    tmp_path: Path,
+) -> None:
+    code = (
+        "from explain.scenes.registry import SceneEntry\n"
+        "def scenes():\n"
+        "    return [SceneEntry('half-made', 'verifier missing', 'explain_dot_x:P',"
+        " 'explain_dot_x:build', 'explain_dot_x:verify', 'explain_dot_x:Scene')]\n"
+    )
+    fake_plugin(tmp_path, "half", "half", "half_mod", code)
+    done = run_cli(tmp_path, "trace", "half-made")
+    assert done.returncode == 2 and done.stderr == (
+        "error: plugin half: scene half-made: cannot load explain_dot_x:P:"
+        " No module named 'explain_dot_x'\n"
+    )
