@@ -76,7 +76,20 @@ class SceneEntry:
 
     def build(self, params: Any) -> Trace:
         """Run the computation and return its trace, named after this scene."""
-        trace: Trace = self.part(self.builder)(params)
+        builder = self.part(self.builder)
+        if self.plugin is None:
+            trace: Trace = builder(params)
+        else:
+            try:
+                trace = builder(params)
+            except ParamError:
+                raise
+            except Exception as err:  # the plugin's bug: one line naming it, not a traceback
+                first = (str(err).splitlines() or [""])[0][:160]
+                raise PluginError(
+                    f"plugin {self.plugin}",
+                    f"scene {self.name}: its builder failed: {type(err).__name__}: {first}",
+                ) from None
         trace.scene = self.name
         return trace
 

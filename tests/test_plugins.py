@@ -204,3 +204,20 @@ def test_a_plugin_part_that_cannot_be_imported_is_one_line_naming_the_plugin(
         "error: plugin half: scene half-made: cannot load explain_dot_x:P:"
         " No module named 'explain_dot_x'\n"
     )
+
+
+def test_a_plugin_builder_that_fails_is_one_line_naming_the_plugin(tmp_path: Path) -> None:
+    code = (
+        "from explain.scenes.registry import SceneEntry\n"
+        "def build(params):\n    raise ZeroDivisionError('oops')\n"
+        "def scenes():\n"
+        "    return [SceneEntry('crashes', 'a builder that fails',"
+        " 'explain_dot.compute:DotParams', 'crash_mod:build', 'crash_mod:build',"
+        " 'crash_mod:build')]\n"
+    )
+    fake_plugin(tmp_path, "crash", "crash", "crash_mod", code)
+    shutil.copytree(EXAMPLE / "explain_dot", tmp_path / "explain_dot")  # its parameters
+    done = run_cli(tmp_path, "trace", "crashes")
+    assert done.returncode == 2 and done.stderr == (
+        "error: plugin crash: scene crashes: its builder failed: ZeroDivisionError: oops\n"
+    )
