@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from explain.mlcore.image import picture_or
-from explain.mlcore.params import ParamError, param, params_to_dict
+from explain.mlcore.params import Matrix, ParamError, param, params_to_dict
 from explain.mlcore.sizes import conv_output_size, effective_kernel, window_taps
 from explain.mlcore.trace import Trace, to_nested
 
@@ -22,6 +22,18 @@ from explain.mlcore.trace import Trace, to_nested
 MAX_PADDED_SIZE = 12
 # Output cells (over all output channels) the scene animates one by one.
 MAX_STEPS = 150
+# Typed input and kernel numbers: two digits and a sign still fit a cell.
+MAX_TYPED_VALUE = 99.0
+
+# The kernels a lecture names, by the names it uses (``--set kernel=sobel-x``).
+NAMED_KERNELS: tuple[tuple[str, Matrix], ...] = (
+    ("identity", ((0.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 0.0))),
+    ("sobel-x", ((1.0, 0.0, -1.0), (2.0, 0.0, -2.0), (1.0, 0.0, -1.0))),
+    ("sobel-y", ((1.0, 2.0, 1.0), (0.0, 0.0, 0.0), (-1.0, -2.0, -1.0))),
+    ("blur", tuple((1 / 9, 1 / 9, 1 / 9) for _ in range(3))),  # the 3x3 box blur
+    ("sharpen", ((0.0, -1.0, 0.0), (-1.0, 5.0, -1.0), (0.0, -1.0, 0.0))),
+    ("edge", ((-1.0, -1.0, -1.0), (-1.0, 8.0, -1.0), (-1.0, -1.0, -1.0))),  # Laplacian
+)
 
 
 @dataclass(frozen=True)
@@ -38,6 +50,29 @@ class ConvParams:
     bias: bool = param(False, "add one bias value per output channel")
     seed: int = param(0, "seed of the input, kernel and bias values", low=0, high=2**31 - 1)
     image: str = param("", "a PNG, JPEG, BMP or GIF as the input, as integers 0-9 (empty: seeded)")
+    # Typed numbers replace the seeded ones; their size sets input_size / kernel_size. With
+    # several channels the one matrix is every channel's (every kernel's, for `kernel`).
+    input: Matrix = param(
+        (),
+        "your own input numbers instead of seeded ones (one matrix, every channel)",
+        low=-MAX_TYPED_VALUE,
+        high=MAX_TYPED_VALUE,
+        min_len=1,
+        max_len=10,
+        square=True,
+        sets="input_size",
+    )
+    kernel: Matrix = param(
+        (),
+        "your own kernel numbers or a named kernel (one matrix, every kernel)",
+        low=-MAX_TYPED_VALUE,
+        high=MAX_TYPED_VALUE,
+        min_len=1,
+        max_len=5,
+        square=True,
+        sets="kernel_size",
+        named=NAMED_KERNELS,
+    )
 
     def validate(self) -> None:
         padded = self.input_size + 2 * self.padding
@@ -67,6 +102,8 @@ class ConvParams:
 
 def _seeded_values(params: ConvParams) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Input, weight and bias as small integers (readable in cells), from one generator."""
+    if params.image and params.input:
+        raise ParamError("image", "give either image=PATH or input=... numbers, not both")
     gen = torch.Generator().manual_seed(params.seed)
     c, o, k, n = params.in_channels, params.out_channels, params.kernel_size, params.input_size
     x = torch.randint(0, 10, (c, n, n), generator=gen).double()  # (C, H, W)
@@ -75,6 +112,10 @@ def _seeded_values(params: ConvParams) -> tuple[torch.Tensor, torch.Tensor, torc
     b = torch.randint(-3, 4, (o,), generator=gen).double()  # (O,)
     if not params.bias:
         b = torch.zeros(o, dtype=torch.float64)
+    if params.input:
+        x = torch.tensor(params.input, dtype=torch.float64).expand(c, n, n).clone()
+    if params.kernel:
+        w = torch.tensor(params.kernel, dtype=torch.float64).expand(o, c, k, k).clone()
     return x, w, b
 
 

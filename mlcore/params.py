@@ -11,6 +11,12 @@ which keeps the help text and the allowed range beside the default::
 instance; every failure is a :class:`ParamError` whose one-line message names the
 parameter and what is allowed. A class may add cross-field checks in a
 ``validate(self) -> None`` method that raises :class:`ParamError`.
+
+A matrix parameter (type :data:`Matrix`) is typed as rows separated by ``;`` and numbers
+by ``,`` (``"1,0,-1;2,0,-2;1,0,-1"``), or as one of its ``named`` matrices. The empty
+matrix ``()`` means "not given" (the scene's seeded values). A matrix field may declare
+``sets="input_size"``: its side length then becomes that field's value, and a different
+value typed for that field as well is an error naming it.
 """
 
 from __future__ import annotations
@@ -25,10 +31,14 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 P = TypeVar("P")
+# Rows of numbers; () when the user gave none.
+Matrix = tuple[tuple[float, ...], ...]
 
 # Longest text accepted for any single value: keeps int() and float() parsing cheap
 # and error messages short.
 MAX_VALUE_CHARS = 200
+# A typed matrix may be longer: ten rows of ten two-digit numbers.
+MAX_MATRIX_CHARS = 800
 _INT_RE = re.compile(r"[+-]?\d{1,18}")
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
@@ -52,7 +62,12 @@ class Limit:
     high: float | None = None  # inclusive upper bound for numbers (and list items)
     choices: tuple[str, ...] | None = None  # allowed strings
     min_len: int | None = None  # for lists and strings
-    max_len: int | None = None  # for lists and strings
+    max_len: int | None = None  # for lists and strings; for a matrix, its rows
+    # A matrix: its named values (name, rows), whether it must be square, and the int
+    # field its side length sets.
+    named: tuple[tuple[str, Matrix], ...] = ()
+    square: bool = False
+    sets: str | None = None
 
 
 def param(
@@ -64,9 +79,12 @@ def param(
     choices: tuple[str, ...] | None = None,
     min_len: int | None = None,
     max_len: int | None = None,
+    named: tuple[tuple[str, Matrix], ...] = (),
+    square: bool = False,
+    sets: str | None = None,
 ) -> Any:
     """A dataclass field with its help text and limits stored beside the default."""
-    limit = Limit(help, low, high, choices, min_len, max_len)
+    limit = Limit(help, low, high, choices, min_len, max_len, named, square, sets)
     return dataclasses.field(default=default, metadata={"limit": limit})
 
 
@@ -109,6 +127,8 @@ def _type_name(tp: Any) -> str:
         return "float"
     if tp is str:
         return "str"
+    if tp == Matrix:
+        return "matrix"
     origin = typing.get_origin(tp)
     if origin is tuple:
         item = typing.get_args(tp)[0]
@@ -128,6 +148,8 @@ def describe_allowed(type_name: str, limit: Limit) -> str:
     """Human text for what a parameter allows, e.g. 'an integer from 1 to 5'."""
     if limit.choices is not None:
         return "one of " + ", ".join(limit.choices)
+    if type_name == "matrix":
+        return describe_matrix(limit)
     if type_name == "bool":
         return "true or false"
     if type_name.startswith("list"):
@@ -194,8 +216,87 @@ def _parse_scalar(text: str, tp: Any) -> Any:
     raise TypeError(f"unsupported parameter type {tp!r}")
 
 
+def describe_matrix(limit: Limit) -> str:
+    """Human text for what a matrix parameter allows."""
+    lo = limit.min_len if limit.min_len is not None else 1
+    rows = f"{lo} to {limit.max_len}" if limit.max_len is not None else f"at least {lo}"
+    shape = "a square matrix" if limit.square else "a matrix"
+    text = f'{shape} of {rows} rows typed as "1,2;3,4" (rows separated by ;)'
+    if limit.low is not None and limit.high is not None:
+        text += f", numbers from {_fmt_num(limit.low)} to {_fmt_num(limit.high)}"
+    if limit.named:
+        text += ", or one of " + ", ".join(name for name, _ in limit.named)
+    return text
+
+
+def parse_matrix(name: str, text: str, limit: Limit) -> Matrix:
+    """Rows separated by ';', numbers by ','; or a name from ``limit.named``. Never evaluated."""
+    if len(text) > MAX_MATRIX_CHARS:
+        raise ParamError(name, f"value is too long (at most {MAX_MATRIX_CHARS} characters)")
+    key = text.strip().lower()
+    for known, matrix in limit.named:
+        if key == known:
+            return matrix
+    if not key:
+        return ()
+    rows: list[tuple[float, ...]] = []
+    for r, row_text in enumerate(text.split(";"), start=1):
+        row = []
+        for c, item in enumerate(row_text.split(","), start=1):
+            try:
+                row.append(_parse_scalar(item, float))
+            except ValueError:
+                raise ParamError(
+                    name,
+                    f"row {r}, column {c} is not a number (got {_shorten(item.strip())});"
+                    f" must be {describe_matrix(limit)}",
+                ) from None
+        rows.append(tuple(row))
+    matrix = tuple(rows)
+    check_matrix(name, matrix, limit)
+    return matrix
+
+
+def check_matrix(name: str, matrix: Any, limit: Limit) -> None:
+    """Raise ParamError unless ``matrix`` is () or rows of equal length within ``limit``."""
+    if not isinstance(matrix, tuple) or not all(isinstance(r, tuple) for r in matrix):
+        raise ParamError(name, f"must be {describe_matrix(limit)}")
+    if not matrix:
+        return
+    lengths = [len(row) for row in matrix]
+    for r, length in enumerate(lengths[1:], start=2):
+        if length != lengths[0]:
+            raise ParamError(
+                name,
+                f"every row needs the same length (row 1 has {lengths[0]} numbers,"
+                f" row {r} has {length})",
+            )
+    n_rows, n_cols = len(matrix), lengths[0]
+    if limit.square and n_rows != n_cols:
+        raise ParamError(name, f"must be square (got {n_rows} rows of {n_cols})")
+    lo = limit.min_len if limit.min_len is not None else 1
+    hi = limit.max_len if limit.max_len is not None else n_rows
+    if not lo <= n_rows <= hi or not lo <= n_cols <= hi:
+        raise ParamError(name, f"must have {lo} to {hi} rows and columns (got {n_rows}x{n_cols})")
+    for row in matrix:
+        for value in row:
+            bad = isinstance(value, bool) or not isinstance(value, (int, float))
+            if bad or not math.isfinite(value):
+                raise ParamError(name, f"must be {describe_matrix(limit)}")
+            if (limit.low is not None and value < limit.low) or (
+                limit.high is not None and value > limit.high
+            ):
+                raise ParamError(
+                    name,
+                    f"numbers must be from {_fmt_num(limit.low)} to {_fmt_num(limit.high)}"
+                    f" (got {value:g})",
+                )
+
+
 def parse_value(name: str, text: str, tp: Any, limit: Limit) -> Any:
     """Parse the text a user typed for parameter ``name`` into its declared type."""
+    if tp == Matrix:
+        return parse_matrix(name, text, limit)
     hints = {name: tp}
     if len(text) > MAX_VALUE_CHARS:
         raise ParamError(name, f"value is too long (at most {MAX_VALUE_CHARS} characters)")
@@ -219,6 +320,9 @@ def check_value(name: str, value: Any, tp: Any, limit: Limit, shown: str | None 
 
     ``shown`` is the text the user typed, quoted in the message instead of the value.
     """
+    if tp == Matrix:
+        check_matrix(name, value, limit)
+        return
     hints = {name: tp}
     quoted = _shorten(shown if shown is not None else str(value))
 
@@ -278,9 +382,31 @@ def check_params(params: Any) -> None:
     for f in dataclasses.fields(cls):
         limit = f.metadata.get("limit") or Limit(help="")
         check_value(f.name, getattr(params, f.name), hints[f.name], limit)
+        if limit.sets is not None and getattr(params, f.name):
+            side = len(getattr(params, f.name))
+            if getattr(params, limit.sets) != side:
+                raise ParamError(
+                    limit.sets,
+                    f"must equal {f.name}'s size {side} (got {getattr(params, limit.sets)});"
+                    f" give one or the other",
+                )
     validate = getattr(params, "validate", None)
     if validate is not None:
         validate()
+
+
+def _apply_matrix_sizes(
+    fields: Mapping[str, dataclasses.Field[Any]],
+    values: dict[str, Any],
+    typed: Mapping[str, str],
+) -> None:
+    """A given matrix sets the size field it names, unless the user typed that field too
+    (then the two must agree; check_params says so, naming the size field)."""
+    for name, f in fields.items():
+        limit = f.metadata.get("limit") or Limit(help="")
+        matrix = values.get(name, f.default)
+        if limit.sets is not None and matrix and limit.sets not in typed:
+            values[limit.sets] = len(matrix)
 
 
 def parse_params(
@@ -302,6 +428,7 @@ def parse_params(
             raise ParamError(_shorten(name).strip("'"), f"unknown parameter{hint} (known: {known})")
         limit = fields[name].metadata.get("limit") or Limit(help="")
         values[name] = parse_value(name, text, hints[name], limit)
+    _apply_matrix_sizes(fields, values, overrides)
     params = cls(**values)
     check_params(params)
     return params
@@ -312,7 +439,9 @@ def params_to_dict(params: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in dataclasses.fields(params):
         value = getattr(params, f.name)
-        out[f.name] = list(value) if isinstance(value, tuple) else value
+        if isinstance(value, tuple):  # a list, or a matrix's rows
+            value = [list(v) if isinstance(v, tuple) else v for v in value]
+        out[f.name] = value
     return out
 
 

@@ -13,13 +13,15 @@ import torch
 import torch.nn.functional as F
 
 from explain.mlcore.image import picture_or
-from explain.mlcore.params import ParamError, param, params_to_dict
+from explain.mlcore.params import Matrix, ParamError, param, params_to_dict
 from explain.mlcore.sizes import conv_output_size, window_taps
 from explain.mlcore.trace import Trace, to_nested
 
 # Output cells (over all channels) the scene animates one by one.
 MAX_STEPS = 64
 MODES = ("max", "avg")
+# Typed input numbers: two digits and a sign still fit a cell.
+MAX_TYPED_VALUE = 99.0
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,18 @@ class PoolParams:
     stride: int = param(2, "step s of the window", low=1, high=4)
     seed: int = param(0, "seed of the input values", low=0, high=2**31 - 1)
     image: str = param("", "a PNG, JPEG, BMP or GIF as the input, as integers 0-9 (empty: seeded)")
+    # Typed numbers replace the seeded ones; their size sets input_size. With several
+    # channels the one matrix is every channel's.
+    input: Matrix = param(
+        (),
+        "your own input numbers instead of seeded ones (one matrix, every channel)",
+        low=-MAX_TYPED_VALUE,
+        high=MAX_TYPED_VALUE,
+        min_len=1,
+        max_len=8,
+        square=True,
+        sets="input_size",
+    )
 
     def validate(self) -> None:
         if self.kernel_size > self.input_size:
@@ -52,8 +66,12 @@ class PoolParams:
 def pool_input(params: PoolParams) -> torch.Tensor:
     """Integers 0..9 so that equal maxima (ties) are common and every mean is readable."""
     gen = torch.Generator().manual_seed(params.seed)
-    n = params.input_size
-    seeded = torch.randint(0, 10, (params.channels, n, n), generator=gen).double()  # (C, H, W)
+    if params.image and params.input:
+        raise ParamError("image", "give either image=PATH or input=... numbers, not both")
+    n, c = params.input_size, params.channels
+    if params.input:
+        return torch.tensor(params.input, dtype=torch.float64).expand(c, n, n).clone()
+    seeded = torch.randint(0, 10, (c, n, n), generator=gen).double()  # (C, H, W)
     return picture_or(params.image, seeded, levels=10)
 
 

@@ -21,10 +21,10 @@ from explain.mlcore.params import ParamError, parse_assignments
 from explain.scenes.output.paths import DEFAULT_OUTPUT_DIR
 from explain.scenes.registry import (
     DEFAULT_SCENE,
-    SCENES,
     SceneEntry,
     UnknownSceneError,
     VerificationError,
+    all_scenes,
     get,
 )
 
@@ -73,8 +73,11 @@ def one_line_errors(func: F) -> F:
 @app.command("list")
 def list_scenes() -> None:
     """Every scene with a one-line description."""
-    width = max(len(e.name) for e in SCENES)
-    for entry in SCENES:
+    from explain.scenes.api import list_scenes as scenes
+
+    entries = scenes()
+    width = max(len(e.name) for e in entries)
+    for entry in entries:
         typer.echo(f"{entry.name:<{width}}  {entry.description}")
 
 
@@ -118,17 +121,17 @@ def trace(
     ] = True,
 ) -> None:
     """The recorded computation as JSON (stdout) or a .json/.npz file."""
-    from explain.scenes.app.trace_cache import verified_trace
+    from explain.scenes.api import trace_text
     from explain.scenes.output.files import OutputError, check_output_path, write_atomic
 
-    entry = get(name)
+    get(name)  # an unknown scene is named before anything else
     assignments = parse_assignments(set_ or [])
     if out is not None:
         suffix = out.suffix.lower().lstrip(".")
         if suffix not in ("json", "npz"):
             raise OutputError(f"--out: must end in .json or .npz (got {str(out)[:80]!r})")
         check_output_path(out, suffix)
-    result = verified_trace(entry, assignments, verify=verify)
+    result = trace_text(name, assignments, verify=verify)
     if out is None:
         sys.stdout.write(result.to_json() + "\n")
         return
@@ -202,23 +205,16 @@ def render(
 def _render_one(
     entry: SceneEntry, sets: list[str], out: Path | None, options: Any, force: bool, verify: bool
 ) -> None:
-    from explain.scenes.app.render import render_scene
-    from explain.scenes.app.trace_cache import verified_trace
-    from explain.scenes.output.files import OutputError, check_output_path, default_output
+    from explain.scenes.api import RenderError, render_entry
+    from explain.scenes.output.files import default_output
 
-    trace_ = verified_trace(entry, parse_assignments(sets), verify=verify)
-    if out is None:
-        out = default_output(entry.name, options.fmt)
-        out.parent.mkdir(parents=True, exist_ok=True)
-    check_output_path(out, options.fmt)
     try:
-        result = render_scene(entry, trace_, out, options, force=force)
-    except (ParamError, OutputError, VerificationError):
-        raise
+        result = render_entry(entry, parse_assignments(sets), out, options, force, verify)
     except KeyboardInterrupt:
         raise fail("interrupted; no file was written", 130) from None
-    except Exception as err:  # a render failure is ours, not the user's: say so in one line
-        raise fail(f"render failed: {type(err).__name__}: {str(err)[:200]}", 1) from None
+    except RenderError as err:  # ours, not the user's: one line, exit 1
+        raise fail(str(err), 1) from None
+    out = out or default_output(entry.name, options.fmt)
     if result.cached:
         typer.echo(f"up to date: {out} (unchanged scene, parameters and code; --force renders)")
     for path in result.paths:
@@ -269,7 +265,7 @@ def _render_batch(folder: Path, suffix: str, args: tuple[str, ...], jobs: int) -
     if not 1 <= jobs <= 16:
         raise ParamError("--jobs", "must be an integer from 1 to 16")
     folder.mkdir(parents=True, exist_ok=True)
-    items = [BatchItem(e.name, folder / f"{e.name}.{suffix}", args) for e in SCENES]
+    items = [BatchItem(e.name, folder / f"{e.name}.{suffix}", args) for e in all_scenes()]
     console = Console(stderr=True)
     results = render_many(items, jobs, console)
     console.print(summary_table(results))
@@ -305,9 +301,9 @@ def slides(
 ) -> None:
     """Click-through slides, one step per caption: a self-contained HTML page, or a
     PowerPoint deck whose slides play their step's clip on entry (caption in the notes)."""
+    from explain.scenes.api import trace_text
     from explain.scenes.app.render import RenderOptions, check_options
     from explain.scenes.app.slides import SLIDE_FORMATS, render_slides
-    from explain.scenes.app.trace_cache import verified_trace
     from explain.scenes.output.files import OutputError
 
     entry = get(name)
@@ -317,7 +313,7 @@ def slides(
         fmt = out.suffix.lower().lstrip(".") if out is not None and out.suffix else "html"
         if fmt not in SLIDE_FORMATS:
             raise OutputError(f"--out: slides are FILE.html or FILE.pptx (got {str(out)[:80]!r})")
-    trace_ = verified_trace(entry, parse_assignments(set_ or []), verify=verify)
+    trace_ = trace_text(entry.name, parse_assignments(set_ or []), verify=verify)
     if out is None:
         out = DEFAULT_OUTPUT_DIR / f"{entry.name}.{fmt}"
     try:
@@ -346,14 +342,14 @@ def plot(
     lang: Annotated[str, typer.Option(help="en|zh: titles, axes and legends")] = "en",
 ) -> None:
     """A static matplotlib figure of a trace, for notes (curves, cost, paths)."""
+    from explain.scenes.api import trace_text
     from explain.scenes.app.plots import plot_trace
     from explain.scenes.app.render import RenderOptions, check_options
-    from explain.scenes.app.trace_cache import verified_trace
     from explain.scenes.output.files import check_output_path
 
     check_options(RenderOptions(lang=lang))  # only --lang is a plot's; the rest are defaults
     entry = get(name)
-    trace_ = verified_trace(entry, parse_assignments(set_ or []))
+    trace_ = trace_text(entry.name, parse_assignments(set_ or []))
     if out is None:
         out = DEFAULT_OUTPUT_DIR / f"{entry.name}.png"
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -376,7 +372,7 @@ def gallery(
     args = gallery_args() + (("--force",) if force else ())
     results = _render_batch(GALLERY_DIR, "gif", args, jobs)
     sizes = {r.name: r.size_kb for r in results}
-    write_atomic(GALLERY_PAGE, gallery_markdown(SCENES, sizes).encode())
+    write_atomic(GALLERY_PAGE, gallery_markdown(all_scenes(), sizes).encode())
     typer.echo(f"wrote {GALLERY_PAGE} ({len(results)} scenes)")
 
 

@@ -83,7 +83,7 @@ def test_the_layers_are_the_folders() -> None:
     folders = {p.name for p in scenes.iterdir() if (p / "__init__.py").exists()}
     assert folders == set(LAYERS)
     loose = {p.name for p in scenes.glob("*.py")}
-    assert loose == {"__init__.py", "cli.py", "registry.py"}
+    assert loose == {"__init__.py", "api.py", "cli.py", "registry.py"}
 
 
 @pytest.mark.parametrize("module", sorted(MODULES))

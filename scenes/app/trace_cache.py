@@ -143,7 +143,9 @@ def verified_trace(
     built and verified before, else built (and verified, then stored)."""
     store = cache or TraceCache()
     key = trace_key(entry.name, assignments)
-    if verify:
+    # A plugin's code is not in the fingerprint: its traces are always built afresh.
+    verify_and_keep = verify and entry.plugin is None
+    if verify_and_keep:
         hit = store.get(key, entry.name)
         if hit is not None:
             return hit
@@ -152,6 +154,6 @@ def verified_trace(
         entry.verify(built)
     # Drawn from its JSON form either way, so that a render is the same hit or miss.
     trace = Trace.from_json(built.to_json())
-    if verify:
+    if verify_and_keep:
         store.put(key, trace)
     return trace

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
-from typing import Any, Self, TypeVar, cast
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar, Self, TypeVar, cast
 
 import numpy as np
 from manim import UP, Animation, Camera, ManimColor, Mobject, Scene, Text, ThreeDScene, config
@@ -13,7 +13,7 @@ from explain.mlcore.trace import Trace
 from explain.scenes.engine.camera import SceneCamera
 from explain.scenes.engine.redraw import split_moving_static
 from explain.scenes.engine.static_layers import LayeredRenderer
-from explain.scenes.kit.i18n import tr
+from explain.scenes.kit.i18n import tr, tr_own
 from explain.scenes.kit.theme import DARK, Theme
 from explain.scenes.kit.widgets.caption import Caption
 from explain.scenes.kit.widgets.numbers import TextFactory
@@ -29,6 +29,9 @@ class TraceScene(Scene):
     """A Manim scene that draws one trace and never computes a value of its own."""
 
     precise_redraw = True  # False: Manim's own rule for what each frame redraws (tests)
+    # A plugin scene's own captions, {"en": {key: text}, "zh": {...}}; English stands in
+    # for a missing language or key. Built-in scenes use the kit's tables (empty here).
+    own_captions: ClassVar[Mapping[str, Mapping[str, str]]] = {}
 
     def __init__(self, trace: Trace, theme: Theme = DARK, lang: str = "en", **kwargs: Any) -> None:
         self.trace = trace
@@ -52,6 +55,8 @@ class TraceScene(Scene):
         cast(Camera, self.camera).background_color = ManimColor(self.theme.background)
 
     def tr(self, key: str, **values: Any) -> str:
+        if self.own_captions:
+            return tr_own(self.own_captions, key, self.lang, **values)
         return tr(key, self.lang, **values)
 
     def label(
