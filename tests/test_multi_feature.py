@@ -159,3 +159,19 @@ def test_scene_draws_every_layer_inside_the_frame(
     scene = construct_scene(trace, tmp_path, lang="zh")
     assert_inside_frame(scene)
     assert scene.shown_layers == list(range(1, len(trace.params["sizes"])))
+
+
+def test_trace_cache_sees_a_changed_data_file(tmp_path: Path) -> None:
+    from explain.scenes.app.trace_cache import TraceCache, verified_trace
+    from explain.scenes.registry import get
+
+    path = write(tmp_path / "d.csv", ROWS)
+    cache = TraceCache(tmp_path / "cache")
+    assignments = {"data": str(path), "sizes": "2,1", "epochs": "2"}
+    first = verified_trace(get("multi-feature"), assignments, cache=cache)
+    assert (
+        verified_trace(get("multi-feature"), assignments, cache=cache).to_json() == first.to_json()
+    )
+    write(path, ROWS.replace("0.5,-0.2,1", "0.7,-0.2,1"))
+    second = verified_trace(get("multi-feature"), assignments, cache=cache)
+    assert second.tensors["x"][0] == [0.7, -0.2]

@@ -49,9 +49,33 @@ def computation_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def data_fingerprint(assignments: Mapping[str, str]) -> str:
+    """What the user's ``data`` file or folder holds: the same path with new contents is
+    another computation. A file is hashed whole; a folder by its files' names, sizes and
+    modification times (data sets are large, and a changed file changes one of them)."""
+    value = assignments.get("data", "").strip()
+    if not value:
+        return ""
+    path = Path(value).expanduser()
+    try:
+        if path.is_file():
+            return hashlib.sha256(path.read_bytes()).hexdigest()
+        if path.is_dir():
+            entries = sorted(
+                f"{p.relative_to(path)} {p.stat().st_size} {p.stat().st_mtime_ns}"
+                for p in path.rglob("*")
+                if p.is_file()
+            )
+            return hashlib.sha256("\n".join(entries).encode()).hexdigest()
+    except (OSError, ValueError):  # unreadable, or a NUL in the name: the build says so
+        pass
+    return "missing"
+
+
 def trace_key(scene: str, assignments: Mapping[str, str]) -> str:
     doc = {"scene": scene, "set": dict(sorted(assignments.items()))}
     ident = json.dumps(doc, sort_keys=True) + computation_fingerprint()
+    ident += data_fingerprint(assignments)
     return hashlib.sha256(ident.encode()).hexdigest()
 
 

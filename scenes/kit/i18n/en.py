@@ -420,6 +420,13 @@ STRINGS: dict[str, str] = {
     "rnn.emb.before": "Before training the scores predict '{prediction}'.",
     "rnn.emb.outro": "After {epochs} epochs: '{prediction}' (target '{target}').",
     # --- the PyTorch workflow (issue 17) ---
+    "plot.axis.loss": "loss",
+    "plot.axis.bce": "BCE loss",
+    "plot.axis.accuracy": "accuracy",
+    "plot.legend.w": "weight w",
+    "plot.legend.b": "bias b",
+    "plot.loop.title": "nn.Linear(1, 1), MSELoss({reduction}), SGD lr = {lr}: model({x}) = {y}",
+    "plot.multi.title": "Sizes {sizes}, {act}, BCE, SGD lr = {lr}: final accuracy {acc}",
     "loop.title": "The training loop in PyTorch",
     "loop.intro": "model = nn.Linear(1, 1) starts at w = {w}, b = {b}; the data: x = 1, 2, 3 and y = 2, 4, 6.",
     "loop.step.forward": "1. Forward: the model computes y_pred = w·x + b for all three samples.",

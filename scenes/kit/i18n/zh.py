@@ -367,6 +367,13 @@ STRINGS: dict[str, str] = {
     "rnn.emb.before": "训练前，得分给出的预测是 '{prediction}'。",
     "rnn.emb.outro": "{epochs} 个 epoch 后：'{prediction}'（目标 '{target}'）。",
     # --- the PyTorch workflow (issue 17) ---
+    "plot.axis.loss": "损失",
+    "plot.axis.bce": "BCE 损失",
+    "plot.axis.accuracy": "准确率",
+    "plot.legend.w": "权重 w",
+    "plot.legend.b": "偏置 b",
+    "plot.loop.title": "nn.Linear(1, 1)，MSELoss({reduction})，SGD 学习率 {lr}：model({x}) = {y}",
+    "plot.multi.title": "层宽 {sizes}，{act}，BCE，SGD 学习率 {lr}：最终准确率 {acc}",
     "loop.title": "PyTorch 中的训练循环",
     "loop.intro": "model = nn.Linear(1, 1) 从 w = {w}、b = {b} 开始；数据：x = 1, 2, 3，y = 2, 4, 6。",
     "loop.step.forward": "1. 前向：模型对三个样本计算 y_pred = w·x + b。",
