@@ -26,7 +26,7 @@ from explain.mlcore.trace import Trace, to_nested
 
 SHOWN_ROWS = 4  # samples of the batch drawn as the matrix X
 MAX_WIDTH = 16  # units per layer that still read as a matrix of numbers
-MAX_EPOCHS = 2000
+MAX_EPOCHS = 1000  # with 16-wide layers, build and replay stay within seconds
 LOSS_TOL = 1e-6  # relative: rounding grows over the epochs between two checkpoints
 CHECKPOINT_EVERY = 20  # epochs between the recorded weights the verifier restarts from
 ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {

@@ -175,3 +175,45 @@ def test_trace_cache_sees_a_changed_data_file(tmp_path: Path) -> None:
     write(path, ROWS.replace("0.5,-0.2,1", "0.7,-0.2,1"))
     second = verified_trace(get("multi-feature"), assignments, cache=cache)
     assert second.tensors["x"][0] == [0.7, -0.2]
+
+
+def test_render_is_redone_when_the_data_file_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from explain.scenes.app import render as render_module
+
+    calls: list[Path] = []
+
+    def fake_render(entry: object, trace: object, out: Path, options: object) -> object:
+        calls.append(out)
+        out.write_bytes(b"video")
+        return render_module.RenderResult([out])
+
+    monkeypatch.setattr(render_module, "render_trace", fake_render)
+    monkeypatch.setenv("EXPLAIN_CACHE_DIR", str(tmp_path / "cache"))
+    path = write(tmp_path / "d.csv", ROWS)
+    out = tmp_path / "a.mp4"
+    argv = ["render", "multi-feature", "--out", str(out), "--set", f"data={path}"]
+    argv += ["--set", "sizes=2,1", "--set", "epochs=2"]
+    assert CliRunner().invoke(app, argv).exit_code == 0
+    assert CliRunner().invoke(app, argv).exit_code == 0
+    assert len(calls) == 1  # unchanged: reused
+    write(path, ROWS.replace("0.5,-0.2,1", "0.7,-0.2,1"))
+    assert CliRunner().invoke(app, argv).exit_code == 0
+    assert len(calls) == 2  # same parameters, other data: rendered again
+
+
+def test_bundled_file_read_directly_equals_load_breast_cancer() -> None:
+    """The default data is read from scikit-learn's CSV without importing sklearn: the
+    same numbers, names and labels as its own loader (a layout change would fail here)."""
+    from sklearn.datasets import load_breast_cancer
+
+    bunch = load_breast_cancer()
+    data = breast_cancer_data()
+    raw = torch.tensor(bunch.data[:, :8], dtype=torch.float64)
+    mean = torch.tensor(data.about["mean"], dtype=torch.float64)
+    std = torch.tensor(data.about["std"], dtype=torch.float64)
+    got = torch.tensor(data.features, dtype=torch.float64) * std + mean
+    assert torch.allclose(got, raw, rtol=1e-12, atol=1e-9)
+    assert data.labels == [float(v) for v in bunch.target]
+    assert data.about["features"] == [str(n) for n in bunch.feature_names[:8]]
