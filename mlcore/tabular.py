@@ -44,6 +44,8 @@ class TabularData:
 def _read_text(path: Path) -> str:
     """The file's text; gzip when it starts with gzip's magic bytes, whatever its name."""
     try:
+        if path.is_dir():
+            raise ParamError("data", f"{_short(path)} is a folder, not a CSV file")
         if not path.is_file():
             raise ParamError("data", f"no such file {_short(path)}")
         if path.stat().st_size > MAX_FILE_BYTES:
