@@ -140,6 +140,8 @@ class DataLoaderScene(TraceScene):
         n, size = p["samples"], p["batch_size"]
         slots = self._slots(batches, dropped)
         rows = [cast(VGroup, row) for line in slots for row in line]  # one per batch
+        if 2 in self.values:  # the last epoch's iteration is over
+            self.remove(self.values.pop(2))
         self.play(move_to(self.band, self._band(1).get_center()), run_time=0.3)
         self._set_value(1, f"epoch = {epoch}")
         self.say(self.tr("loader.epoch", epoch=epoch, n=n, iters=len(batches)))
