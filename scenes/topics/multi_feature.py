@@ -137,22 +137,17 @@ class MultiFeatureScene(TraceScene):
         sizes = p["sizes"]
         last = i == len(sizes) - 1
         inputs = t["x"] if i == 1 else t[f"layer{i - 1}.output"]
-        weight_t = [list(col) for col in zip(*t[f"layer{i}.weight"])]  # (in, out)
         act = "sigmoid" if last else p["activation"]
-        parts = [
-            self._grid(inputs, self.theme.input_fill, "X" if i == 1 else f"a{i - 1}"),
-            self._symbol("·"),
-            self._grid(weight_t, self.theme.weight_fill, f"W{i}ᵀ"),
-            self._symbol("→"),
+        outputs = [
             self._grid(t[f"layer{i}.output"], self.theme.output_fill, f"a{i} = {act}(…)"),
         ]
         if last:
-            parts += [
-                self._grid([[y] for y in t["y"]], self.theme.padding_fill, self.tr("multi.label.y"))
-            ]
-        body = VGroup(*parts).arrange(RIGHT, buff=GRID_GAP, aligned_edge=UP)
-        for symbol in (parts[1], parts[3]):
-            symbol.set_y(parts[0][1].get_center()[1])
+            label = self.tr("multi.label.y")
+            outputs.append(self._grid([[y] for y in t["y"]], self.theme.padding_fill, label))
+        source = self._grid(inputs, self.theme.input_fill, "X" if i == 1 else f"a{i - 1}")
+        body = self._product_row(i, source, outputs)
+        if body.width > config.frame_width - 0.6:
+            body = self._product_column(i, source, outputs)
         shrink_to_fit(body, config.frame_width - 0.6, BODY_TOP - BODY_BOTTOM)
         body.move_to((0, (BODY_TOP + BODY_BOTTOM) / 2, 0))
         rows = len(inputs)
@@ -162,6 +157,25 @@ class MultiFeatureScene(TraceScene):
         self.shown_layers.append(i)
         if not last:
             self.play(fade_out(body), run_time=0.4)
+
+    def _product_row(self, i: int, source: VGroup, outputs: list[VGroup]) -> VGroup:
+        """source · W_iᵀ → outputs, side by side, every weight shown."""
+        weight_t = [list(col) for col in zip(*self.trace.tensors[f"layer{i}.weight"])]  # (in, out)
+        dot, arrow = self._symbol("·"), self._symbol("→")
+        parts = [source, dot, self._grid(weight_t, self.theme.weight_fill, f"W{i}ᵀ"), arrow]
+        body = VGroup(*parts, *outputs).arrange(RIGHT, buff=GRID_GAP, aligned_edge=UP)
+        for symbol in (dot, arrow):
+            symbol.set_y(source[1].get_center()[1])
+        return body
+
+    def _product_column(self, i: int, source: VGroup, outputs: list[VGroup]) -> VGroup:
+        """Wide layers: source above the outputs, the weight named by its shape between
+        them; a row of every weight would shrink all numbers below reading size."""
+        weight = self.trace.tensors[f"layer{i}.weight"]
+        shape = f"· W{i}ᵀ  {len(weight[0])}×{len(weight)}   ↓"
+        middle = self.texts.text(shape, LABEL_FONT_SIZE, self.theme.weight_ink)
+        bottom = VGroup(*outputs).arrange(RIGHT, buff=GRID_GAP, aligned_edge=UP)
+        return VGroup(source, middle, bottom).arrange(DOWN, buff=0.25)
 
     def _symbol(self, content: str) -> Text:
         return self.texts.text(content, SYMBOL_FONT_SIZE, self.theme.text)
