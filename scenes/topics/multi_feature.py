@@ -27,6 +27,8 @@ PLOT_HEIGHT = 3.2
 CELL_HEIGHT = 0.38
 CELL_WIDTH = 0.66
 GRID_GAP = 0.35
+# A row of three matrices shrunk below this scale has numbers too small to read at 480p.
+MIN_ROW_SCALE = 0.7
 SYMBOL_FONT_SIZE = 44
 SNAPSHOTS = 8
 SNAPSHOT_SECONDS = 0.6
@@ -146,9 +148,10 @@ class MultiFeatureScene(TraceScene):
             outputs.append(self._grid([[y] for y in t["y"]], self.theme.padding_fill, label))
         source = self._grid(inputs, self.theme.input_fill, "X" if i == 1 else f"a{i - 1}")
         body = self._product_row(i, source, outputs)
-        if body.width > config.frame_width - 0.6:
+        width, height = config.frame_width - 0.6, BODY_TOP - BODY_BOTTOM
+        if min(width / body.width, height / body.height) < MIN_ROW_SCALE:
             body = self._product_column(i, source, outputs)
-        shrink_to_fit(body, config.frame_width - 0.6, BODY_TOP - BODY_BOTTOM)
+        shrink_to_fit(body, width, height)
         body.move_to((0, (BODY_TOP + BODY_BOTTOM) / 2, 0))
         rows = len(inputs)
         self.say(self.tr("multi.layer", i=i, s=rows, a=sizes[i - 1], b=sizes[i], act=act))
