@@ -4,7 +4,9 @@ A batch X of N samples × F features goes through Linear(F, h1) → act → ... 
 → sigmoid, each layer a matrix product (N×in)·(in×out) + bias. The tracer keeps its weights
 as plain tensors, trains them full-batch with autograd and hand-written SGD updates on the
 BCE of the logits; ``verify_multi_feature_trace`` replays the run with ``nn.Linear``,
-``nn.BCELoss`` and ``torch.optim.SGD`` from the recorded initial weights.
+``nn.BCELoss`` and ``torch.optim.SGD``, each stretch of CHECKPOINT_EVERY epochs from the
+weights the tracer recorded at its start (``layer{i}.weight_history``; the first are the
+initial weights).
 
 Layers are numbered from 1, as the course's ``self.linear1``: ``layer1.weight`` is
 Linear(8, 6)'s weight (6×8).
@@ -29,6 +31,7 @@ MAX_WIDTH = 16  # units per layer that still read as a matrix of numbers
 MAX_EPOCHS = 1000  # with 16-wide layers, build and replay stay within seconds
 LOSS_TOL = 1e-6  # relative: rounding grows over the epochs between two checkpoints
 CHECKPOINT_EVERY = 20  # epochs between the recorded weights the verifier restarts from
+Layers = list[tuple[torch.Tensor, torch.Tensor]]  # (weight out×in, bias out) per layer
 ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "sigmoid": torch.sigmoid,
     "relu": torch.relu,
@@ -67,7 +70,7 @@ class MultiFeatureParams:
             )
 
 
-def _initial_layers(params: MultiFeatureParams) -> list[tuple[torch.Tensor, torch.Tensor]]:
+def _initial_layers(params: MultiFeatureParams) -> Layers:
     """Weights (out×in) and biases drawn like nn.Linear's: uniform in ±1/√in."""
     gen = torch.Generator().manual_seed(params.seed)
     layers = []
@@ -79,9 +82,7 @@ def _initial_layers(params: MultiFeatureParams) -> list[tuple[torch.Tensor, torc
     return layers
 
 
-def _forward(
-    x: torch.Tensor, layers: list[tuple[torch.Tensor, torch.Tensor]], act: str
-) -> list[torch.Tensor]:
+def _forward(x: torch.Tensor, layers: Layers, act: str) -> list[torch.Tensor]:
     """Pre-activations of every layer: z_i = a_{i−1}·W_iᵀ + b_i, (N×in)·(in×out) → N×out."""
     zs, a = [], x
     for i, (w, b) in enumerate(layers):
@@ -98,9 +99,6 @@ def _check_data(data: TabularData, sizes: tuple[int, ...]) -> None:
             f"the first size must be the data's number of features, {data.feature_count}"
             f" (got {sizes[0]})",
         )
-
-
-Layers = list[tuple[torch.Tensor, torch.Tensor]]  # (weight out×in, bias out) per layer
 
 
 def checkpoint_epochs(epochs: int) -> list[int]:
