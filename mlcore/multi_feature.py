@@ -30,6 +30,9 @@ SHOWN_ROWS = 4  # samples of the batch drawn as the matrix X
 MAX_WIDTH = 16  # units per layer that still read as a matrix of numbers
 MAX_EPOCHS = 1000  # with 16-wide layers, build and replay stay within seconds
 LOSS_TOL = 1e-6  # relative: rounding grows over the epochs between two checkpoints
+# Beyond this |logit| the sigmoid rounds to exactly 0 or 1: nn.BCELoss on that probability
+# clips its log and loses the gradient, so the course's code would train differently.
+MAX_LOGIT = 30.0
 CHECKPOINT_EVERY = 20  # epochs between the recorded weights the verifier restarts from
 Layers = list[tuple[torch.Tensor, torch.Tensor]]  # (weight out×in, bias out) per layer
 ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
@@ -106,6 +109,20 @@ def checkpoint_epochs(epochs: int) -> list[int]:
     return [*range(0, epochs, CHECKPOINT_EVERY), epochs]
 
 
+def _saturated(epoch: int) -> ParamError:
+    if epoch == 0:
+        return ParamError(
+            "data",
+            f"the output sigmoid saturates (|logit| > {MAX_LOGIT:g}) before any training;"
+            " scale the features to about -1..1",
+        )
+    return ParamError(
+        "lr",
+        f"the output sigmoid saturates at epoch {epoch} (|logit| > {MAX_LOGIT:g});"
+        " use a smaller lr or fewer epochs",
+    )
+
+
 def _train(
     x: torch.Tensor, y: torch.Tensor, params: MultiFeatureParams
 ) -> tuple[list[Layers], list[float], list[float]]:
@@ -120,6 +137,8 @@ def _train(
         if epoch == params.epochs:
             break
         logit = _forward(x, layers, params.activation)[-1][:, 0]  # (N,)
+        if not logit.detach().abs().max().item() <= MAX_LOGIT:  # also catches nan
+            raise _saturated(epoch)
         loss = F.binary_cross_entropy_with_logits(logit, y)
         losses.append(loss.item())
         accuracy.append(((logit > 0) == (y > 0.5)).double().mean().item())  # p > 0.5
