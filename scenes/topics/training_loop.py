@@ -43,6 +43,14 @@ def fmt(value: float) -> str:
     return format_number(value, DECIMALS)
 
 
+def fmt_loss(value: float) -> str:
+    """Three significant digits: the loss falls by orders of magnitude, and 0.000 at the
+    end of a run would hide that it is still falling."""
+    if value == 0 or abs(value) >= 10**-DECIMALS:
+        return fmt(value)
+    return f"{value:.2e}".replace("-", "−")
+
+
 class TrainingLoopScene(TraceScene):
     """forward → loss → zero_grad → backward → step on x = 1, 2, 3, then the whole run."""
 
@@ -101,7 +109,7 @@ class TrainingLoopScene(TraceScene):
         if line == 1:
             return "y_pred = [" + ", ".join(fmt(v) for v in t["y_pred"][epoch]) + "]"
         if line == 2:
-            return f"loss = {fmt(t['loss'][epoch])}"
+            return f"loss = {fmt_loss(t['loss'][epoch])}"
         if line == 3 and cleared:
             return "w.grad = 0, b.grad = 0"
         if line in (3, 4):
@@ -166,7 +174,7 @@ class TrainingLoopScene(TraceScene):
             self.tr("loop.status.epoch", epoch=epoch),
             f"w = {fmt(t['w'][epoch])}",
             f"b = {fmt(t['b'][epoch])}",
-            self.tr("loop.status.loss", loss=fmt(t["loss"][epoch])),
+            self.tr("loop.status.loss", loss=fmt_loss(t["loss"][epoch])),
         ]
         group = VGroup(*[self.label(r, LABEL_FONT_SIZE, self.theme.text) for r in rows])
         group.arrange(DOWN, aligned_edge=LEFT, buff=0.2)
