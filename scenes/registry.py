@@ -334,6 +334,30 @@ SCENES: tuple[SceneEntry, ...] = (
     ),
     # --- the PyTorch workflow on real data (issue 17) ---
     SceneEntry(
+        name="training-loop",
+        description="nn.Linear, MSELoss and SGD: forward, loss, zero_grad, backward, step",
+        params="explain.mlcore.training_loop:TrainingLoopParams",
+        builder="explain.mlcore.training_loop:training_loop_trace",
+        verifier="explain.mlcore.training_loop:verify_training_loop_trace",
+        scene="explain.scenes.topics.training_loop:TrainingLoopScene",
+    ),
+    SceneEntry(
+        name="dataloader",
+        description="Dataset and DataLoader: shuffled mini-batches, epochs and iterations",
+        params="explain.mlcore.dataloader:DataLoaderParams",
+        builder="explain.mlcore.dataloader:dataloader_trace",
+        verifier="explain.mlcore.dataloader:verify_dataloader_trace",
+        scene="explain.scenes.topics.dataloader:DataLoaderScene",
+    ),
+    SceneEntry(
+        name="multi-feature",
+        description="N samples x 8 features through Linear layers as matrix products, BCE",
+        params="explain.mlcore.multi_feature:MultiFeatureParams",
+        builder="explain.mlcore.multi_feature:multi_feature_trace",
+        verifier="explain.mlcore.multi_feature:verify_multi_feature_trace",
+        scene="explain.scenes.topics.multi_feature:MultiFeatureScene",
+    ),
+    SceneEntry(
         name="mlp",
         description="An MLP on real handwritten digits: x.view(-1, 784), training, softmax",
         params="explain.mlcore.mlp:MlpParams",

@@ -133,15 +133,66 @@ def _mlp(fig: Figure, trace: Trace, lang: str) -> None:
     loss, accuracy = trace.tensors["loss"], trace.tensors["accuracy"]
     epochs = list(range(1, len(loss) + 1))
     loss_ax.plot(epochs, loss, "o-", color=COST, markersize=4)
-    loss_ax.set_ylabel(tr("plot.axis.loss", lang))
+    loss_ax.set_ylabel(tr("plot.axis.ce_loss", lang))
     acc_ax.plot(epochs, accuracy, "o-", color=ACCURACY, markersize=4)
     acc_ax.set_ylim(0.0, 1.0)
-    acc_ax.set_ylabel(tr("plot.axis.accuracy", lang))
+    acc_ax.set_ylabel(tr("plot.axis.test_accuracy", lang))
     for ax in (loss_ax, acc_ax):
         ax.set_xlabel(tr("plot.axis.epoch", lang))
         ax.grid(alpha=0.3)
     sizes = " → ".join(str(n) for n in trace.params["sizes"])
     fig.suptitle(tr("plot.mlp.title", lang, sizes=sizes))
+
+
+def _training_loop(fig: Figure, trace: Trace, lang: str) -> None:
+    """The loss of each epoch (left) and w, b before each step (right)."""
+    t, prm = trace.tensors, trace.params
+    loss_ax, param_ax = fig.subplots(1, 2)
+    loss_ax.plot(range(len(t["loss"])), t["loss"], color=COST, linewidth=1.5)
+    loss_ax.set_xlabel(tr("plot.axis.epoch", lang))
+    loss_ax.set_ylabel(tr("plot.axis.loss", lang))
+    if min(t["loss"]) > 0:  # the loss falls by orders of magnitude: a log scale shows all
+        loss_ax.set_yscale("log")
+    steps = range(len(t["w"]))
+    param_ax.plot(steps, t["w"], color=WEIGHT, linewidth=1.5, label=tr("plot.legend.w", lang))
+    param_ax.plot(steps, t["b"], color=DATA, linewidth=1.5, label=tr("plot.legend.b", lang))
+    param_ax.set_xlabel(tr("plot.axis.epoch", lang))
+    param_ax.legend(loc="best")
+    fig.suptitle(
+        tr(
+            "plot.loop.title",
+            lang,
+            reduction=prm["loss"],
+            lr=f"{prm['lr']:g}",
+            x=f"{prm['x_test']:g}",
+            y=f"{t['y_test']:.4f}",
+        )
+    )
+
+
+def _multi_feature(fig: Figure, trace: Trace, lang: str) -> None:
+    """BCE per epoch (left) and accuracy per epoch (right)."""
+    t, prm = trace.tensors, trace.params
+    loss_ax, acc_ax = fig.subplots(1, 2)
+    epochs = range(len(t["loss"]))
+    loss_ax.plot(epochs, t["loss"], color=COST, linewidth=1.5)
+    loss_ax.set_ylabel(tr("plot.axis.bce", lang))
+    acc_ax.plot(epochs, t["accuracy"], color=RUN_COLOURS["batch"], linewidth=1.5)
+    acc_ax.set_ylabel(tr("plot.axis.accuracy", lang))
+    acc_ax.set_ylim(0, 1)
+    for ax in (loss_ax, acc_ax):
+        ax.set_xlabel(tr("plot.axis.epoch", lang))
+    sizes = "-".join(str(n) for n in prm["sizes"])
+    fig.suptitle(
+        tr(
+            "plot.multi.title",
+            lang,
+            sizes=sizes,
+            act=prm["activation"],
+            lr=f"{prm['lr']:g}",
+            acc=f"{t['accuracy'][-1]:.3f}",
+        )
+    )
 
 
 PLOTTERS: dict[str, Callable[[Figure, Trace, str], None]] = {
@@ -150,6 +201,8 @@ PLOTTERS: dict[str, Callable[[Figure, Trace, str], None]] = {
     "sgd": _sgd,
     "saddle-point": _saddle,
     "mlp": _mlp,
+    "training-loop": _training_loop,
+    "multi-feature": _multi_feature,
 }
 # Scene names whose traces plot_trace can draw.
 PLOTTABLE: frozenset[str] = frozenset(PLOTTERS)

@@ -163,8 +163,11 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def render_key(scene: str, params: dict[str, Any], options: RenderOptions) -> str:
-    """Content hash of everything a render depends on: scene, parameters, options, code."""
+def render_key(
+    scene: str, params: dict[str, Any], options: RenderOptions, trace_digest: str = ""
+) -> str:
+    """Content hash of everything a render depends on: scene, parameters, options, code,
+    and the trace drawn (whose numbers may come from a user's data file as well)."""
     try:
         version = metadata.version("explain")
     except metadata.PackageNotFoundError:
@@ -175,6 +178,7 @@ def render_key(scene: str, params: dict[str, Any], options: RenderOptions) -> st
         "options": dataclasses.asdict(options),
         "version": version,
         "code": code_fingerprint(),
+        "trace": trace_digest,
     }
     if params.get("image"):
         doc["image_sha256"] = picture_digest(params)
@@ -360,7 +364,8 @@ def render_scene(
 ) -> RenderResult:
     """Render a (verified) trace and remember the key; reuse an unchanged render."""
     check_options(options)
-    key = render_key(entry.name, trace.params, options)
+    digest = hashlib.sha256(trace.to_json().encode()).hexdigest()
+    key = render_key(entry.name, trace.params, options, digest)
     if not force:
         hit = cached_result(out, key, options)
         if hit is not None:

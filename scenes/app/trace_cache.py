@@ -69,36 +69,36 @@ def picture_digest(values: Mapping[str, object]) -> str:
         return ""
 
 
+def data_fingerprint(assignments: Mapping[str, str]) -> str:
+    """What the user's ``data`` file or folder holds: the same path with new contents is
+    another computation. A file is hashed whole; a folder by its files' names, sizes and
+    modification times (data sets are large, and a changed file changes one of them)."""
+    value = assignments.get("data", "").strip()
+    if not value:
+        return ""
+    path = Path(value).expanduser()
+    try:
+        if path.is_file():
+            return hashlib.sha256(path.read_bytes()).hexdigest()
+        if path.is_dir():
+            entries = sorted(
+                f"{p.relative_to(path)} {p.stat().st_size} {p.stat().st_mtime_ns}"
+                for p in path.rglob("*")
+                if p.is_file()
+            )
+            return hashlib.sha256("\n".join(entries).encode()).hexdigest()
+    except (OSError, ValueError, RuntimeError):  # unreadable, a NUL, a link loop: the build says
+        pass
+    return "missing"
+
+
 def trace_key(scene: str, assignments: Mapping[str, str]) -> str:
     doc = {"scene": scene, "set": dict(sorted(assignments.items()))}
     if "image" in assignments:
         doc["image_sha256"] = picture_digest(assignments)
-    ident = json.dumps(doc, sort_keys=True) + computation_fingerprint() + data_stamp(assignments)
+    ident = json.dumps(doc, sort_keys=True) + computation_fingerprint()
+    ident += data_fingerprint(assignments)
     return hashlib.sha256(ident.encode()).hexdigest()
-
-
-def data_stamp(assignments: Mapping[str, str]) -> str:
-    """Name, size and modification time of what ``data=`` names (a file, or a folder's
-    files and torchvision's MNIST/raw inside it): the trace depends on those files, not
-    only on the path typed, so replacing them must not give the old trace back."""
-    text = assignments.get("data", "")
-    if not text:
-        return ""
-    path = Path(text).expanduser()
-    try:
-        files = [path] if path.is_file() else []
-        if path.is_dir():
-            files = sorted([*path.iterdir(), *path.glob("MNIST/raw/*")])
-    except (OSError, RuntimeError):  # a name too long, a loop, no permission: the build says
-        return ""
-    stamps = []
-    for file in files:
-        try:
-            stat = file.stat()
-        except OSError:
-            continue
-        stamps.append(f"{file} {stat.st_size} {stat.st_mtime_ns}")
-    return "\n".join(stamps)
 
 
 class TraceCache:

@@ -1,0 +1,97 @@
+"""Dataset and DataLoader: which samples each iteration of each epoch receives.
+
+The trace's ``batches`` is, epoch after epoch, the index lists that
+``DataLoader(TensorDataset(torch.arange(samples)), batch_size, shuffle, drop_last,
+generator=torch.Generator().manual_seed(seed))`` yields with its one generator. The tracer
+spells out what the loader does with that generator (a seed for its workers when an
+epoch's iterator is made, then the sampler's permutations); ``verify_dataloader_trace``
+iterates a real DataLoader and compares.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+from explain.mlcore.params import ParamError, param, params_to_dict
+from explain.mlcore.trace import Trace
+
+MAX_SAMPLES = 24  # numbered cards that stay readable in one row of the frame
+MAX_EPOCHS = 4
+
+
+@dataclass(frozen=True)
+class DataLoaderParams:
+    samples: int = param(10, "samples in the Dataset (numbered cards)", low=1, high=MAX_SAMPLES)
+    batch_size: int = param(4, "samples per batch (per iteration)", low=1, high=MAX_SAMPLES)
+    shuffle: bool = param(True, "shuffle the samples anew each epoch")
+    drop_last: bool = param(False, "drop the short last batch of each epoch")
+    epochs: int = param(2, "passes over the whole Dataset", low=1, high=MAX_EPOCHS)
+    seed: int = param(0, "seed of the DataLoader's generator", low=0, high=2**31 - 1)
+
+    def validate(self) -> None:
+        if self.batch_size > self.samples:
+            raise ParamError(
+                "batch_size",
+                f"must be at most samples ({self.samples}), got {self.batch_size}",
+            )
+
+
+def _epoch_order(n: int, shuffle: bool, gen: torch.Generator) -> list[int]:
+    """The sample order of one epoch, drawing from ``gen`` exactly as the loader does."""
+    # Making an epoch's iterator draws a base seed for worker processes, shuffled or not.
+    torch.empty((), dtype=torch.int64).random_(generator=gen)
+    if not shuffle:
+        return list(range(n))
+    order: list[int] = torch.randperm(n, generator=gen).tolist()
+    # RandomSampler then asks for the remaining num_samples % n = 0 samples of a second
+    # permutation; reaching the epoch's end makes it draw that permutation too.
+    torch.randperm(n, generator=gen)
+    return order
+
+
+def _batches(order: list[int], size: int, drop_last: bool) -> list[list[int]]:
+    batches = [order[i : i + size] for i in range(0, len(order), size)]
+    if drop_last and len(batches[-1]) < size:
+        batches.pop()
+    return batches
+
+
+def dataloader_trace(params: DataLoaderParams) -> Trace:
+    """The index lists of every batch of every epoch, and what drop_last left out."""
+    gen = torch.Generator().manual_seed(params.seed)
+    batches, dropped = [], []
+    for _ in range(params.epochs):
+        order = _epoch_order(params.samples, params.shuffle, gen)
+        kept = _batches(order, params.batch_size, params.drop_last)
+        batches.append(kept)
+        used = {i for batch in kept for i in batch}
+        dropped.append([i for i in order if i not in used])  # the short batch drop_last drops
+    return Trace(
+        scene="dataloader",
+        params=params_to_dict(params),
+        tensors={"samples": list(range(params.samples))},
+        extra={"batches": batches, "dropped": dropped},
+    )
+
+
+def verify_dataloader_trace(trace: Trace) -> None:
+    """Iterate torch's own DataLoader epoch after epoch with one seeded generator."""
+    p = trace.params
+    loader = DataLoader(
+        TensorDataset(torch.arange(p["samples"])),
+        batch_size=p["batch_size"],
+        shuffle=p["shuffle"],
+        drop_last=p["drop_last"],
+        generator=torch.Generator().manual_seed(p["seed"]),
+    )
+    expected = [[x.tolist() for (x,) in loader] for _ in range(p["epochs"])]
+    if trace.extra["batches"] != expected:
+        raise AssertionError(f"batches disagree with torch's DataLoader: {expected!r}")
+    for epoch, batches in enumerate(expected):
+        used = sorted(i for batch in batches for i in batch)
+        missing = sorted(set(range(p["samples"])) - set(used))
+        if sorted(trace.extra["dropped"][epoch]) != missing:
+            raise AssertionError(f"dropped samples of epoch {epoch} disagree with the loader")
