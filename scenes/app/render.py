@@ -71,6 +71,7 @@ class RenderOptions:
     width: int | None = None  # gif only, pixels; default the quality's width
     at: tuple[float, ...] = ()  # png: stills at these seconds
     frames: int | None = None  # png: this many stills, evenly spaced, the last at the end
+    subtitles: bool = False  # gif: NAME.srt beside it too (a lecture's notes quote them)
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,8 @@ def check_options(options: RenderOptions) -> None:
         raise OutputError(f"--at: at most {MAX_STILLS} stills")
     if options.frames is not None and (fmt != "png" or not 1 <= options.frames <= MAX_STILLS):
         raise OutputError(f"--frames: only with --format png, from 1 to {MAX_STILLS}")
+    if options.subtitles and fmt != "gif":
+        raise OutputError("--subtitles: only with --format gif (videos always have them)")
     if options.transparent and not (fmt == "webm" or (fmt == "png" and not stills(options))):
         raise OutputError("--transparent: only for webm or the last-frame png")
 
@@ -239,6 +242,8 @@ def render_trace(
         if options.fmt == "gif":
             _render_gif(scene, media / "scene.gif", options)
             install_file(media / "scene.gif", out)
+            if options.subtitles:
+                return RenderResult([out], _install_subtitles(scene, media, out))
             return RenderResult([out])
         if options.fmt == "mp4":
             return _render_mp4(scene, media, out)
@@ -303,6 +308,16 @@ def _render_mp4(scene: Any, media: Path, out: Path) -> RenderResult:
         install_file(movie.with_suffix(".srt"), srt_out)
         return RenderResult([out], srt_out)
     return RenderResult([out])
+
+
+def _install_subtitles(scene: Any, media: Path, out: Path) -> Path | None:
+    """The scene's captions as ``out`` with the suffix .srt, if it had any."""
+    from explain.scenes.output.video import write_subtitles
+
+    if not write_subtitles(scene.renderer.file_writer, media / "scene.srt"):
+        return None
+    install_file(media / "scene.srt", out.with_suffix(".srt"))
+    return out.with_suffix(".srt")
 
 
 def _duration(video: Path) -> tuple[float, int]:

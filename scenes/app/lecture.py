@@ -1,0 +1,257 @@
+"""`explain lecture FILE.toml`: title cards and chapter scenes joined into one chaptered
+MP4, its subtitles on the lecture's timeline, and a notes page with a GIF per chapter.
+
+Chapter scenes render as `explain render` processes (``app.batch``, ``--jobs`` at once)
+into a hidden cache folder beside the output (``.STEM.lecture/``), each kept with the
+render key stamp that ``app.render`` writes: a second run renders only what changed. The
+title cards render in this process meanwhile. Everything the user sees (STEM.mp4,
+STEM.srt, STEM.md and the folder STEM-notes/) is first written under temporary names and
+then moved into place, so a failed or interrupted run keeps the previous lecture intact.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from pathlib import Path
+
+from rich.console import Console
+
+from explain.scenes.app.batch import BatchItem, BatchResult, render_many
+from explain.scenes.app.lecture_file import Lecture
+from explain.scenes.app.lecture_paths import LecturePaths, clip_stem
+from explain.scenes.app.render import RenderOptions, render_scene
+from explain.scenes.output.files import OutputError
+from explain.scenes.registry import SceneEntry
+
+NOTES_GIF_ARGS = ("--format", "gif", "--width", "480", "--fps", "10", "--subtitles")
+TITLE_CARD = SceneEntry(
+    name="title-card",
+    description="A lecture's or chapter's title card (not a scene of its own)",
+    params="",  # its trace comes from the lecture file (kit.title_card.title_card_trace)
+    builder="",
+    verifier="",
+    scene="explain.scenes.kit.title_card:TitleCardScene",
+)
+
+
+class LectureRenderError(RuntimeError):
+    """A chapter or the join failed; the message is one line, the old lecture is kept."""
+
+
+@dataclass(frozen=True)
+class LectureOptions:
+    render: RenderOptions  # quality, theme and lang for every clip (format mp4)
+    jobs: int = 2
+    video: bool = True  # False: the notes page only (--notes-only / --format gif)
+    force: bool = False
+
+
+@dataclass
+class LectureResult:
+    written: list[Path] = field(default_factory=list)
+    rendered: list[str] = field(default_factory=list)  # clips rendered this run
+    reused: list[str] = field(default_factory=list)  # clips the cache already held
+    copied: bool = True  # joined without re-encoding
+
+
+def option_args(options: RenderOptions) -> tuple[str, ...]:
+    return ("--quality", options.quality, "--theme", options.theme, "--lang", options.lang)
+
+
+def chapter_items(
+    lecture: Lecture, paths: LecturePaths, options: LectureOptions
+) -> list[BatchItem]:
+    """One `explain render` per distinct chapter clip: an MP4 (with the video) and a GIF."""
+    common = option_args(options.render) + (("--force",) if options.force else ())
+    items: dict[Path, BatchItem] = {}
+    for chapter in lecture.chapters:
+        stem, label = clip_stem(chapter), f"{chapter.number}. {chapter.title[:30]}"
+        args = chapter.set_args() + common
+        if options.video:
+            out = paths.cache / f"{stem}.mp4"
+            items.setdefault(out, BatchItem(chapter.scene, out, (*args, "--format", "mp4"), label))
+        gif = paths.cache / "gif" / f"{stem}.gif"
+        items.setdefault(
+            gif, BatchItem(chapter.scene, gif, (*args, *NOTES_GIF_ARGS), f"{label} (gif)")
+        )
+    return list(items.values())
+
+
+def render_cards(lecture: Lecture, paths: LecturePaths, options: LectureOptions) -> list[Path]:
+    """The lecture's card and one per chapter, in this process (cached like any render)."""
+    from explain.scenes.kit.title_card import title_card_trace
+
+    count = len(lecture.chapters)
+    cards = [(lecture.title, None), *((c.title, c.number) for c in lecture.chapters)]
+    outs = []
+    for index, (title, number) in enumerate(cards):
+        out = paths.cache / "cards" / f"card-{index:02d}.mp4"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        trace = title_card_trace(title, number, count)
+        render_scene(TITLE_CARD, trace, out, options.render, force=options.force)
+        outs.append(out)
+    return outs
+
+
+def render_clips(
+    lecture: Lecture, paths: LecturePaths, options: LectureOptions, console: Console
+) -> tuple[list[Path], list[BatchResult]]:
+    """Chapter clips in parallel processes while this one draws the title cards."""
+    items = chapter_items(lecture, paths, options)
+    (paths.cache / "gif").mkdir(parents=True, exist_ok=True)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        batch = pool.submit(render_many, items, options.jobs, console)
+        cards = render_cards(lecture, paths, options) if options.video else []
+        results = batch.result()
+    failed = [r for r in results if not r.ok]
+    if failed:
+        first = failed[0]
+        raise LectureRenderError(f"{first.name}: {first.message}"[:300])
+    return cards, results
+
+
+def render_lecture(
+    lecture: Lecture, video: Path, options: LectureOptions, console: Console
+) -> LectureResult:
+    """Render every clip, then write the lecture's files (atomic moves at the end)."""
+    from explain.scenes.app.lecture_notes import notes_page
+    from explain.scenes.output.join import probe
+
+    paths = LecturePaths(video)
+    paths.cache.mkdir(exist_ok=True)
+    cards, results = render_clips(lecture, paths, options, console)
+    result = LectureResult()
+    for r in results:
+        (result.reused if r.message.startswith("up to date") else result.rendered).append(r.name)
+    with tempfile.TemporaryDirectory(prefix=f".{paths.stem}.", dir=video.parent) as work_name:
+        work = Path(work_name)
+        staged: list[tuple[Path, Path]] = []
+        if options.video:
+            clips = [probe(card) for card in cards[:1]]
+            for chapter, card in zip(lecture.chapters, cards[1:]):
+                clips += [probe(card), probe(paths.cache / f"{clip_stem(chapter)}.mp4")]
+            result.copied = _write_video(lecture, clips, work, paths)
+            staged += [(work / "video.mp4", paths.video), (work / "video.srt", paths.subtitles)]
+        gifs = _stage_gifs(lecture, paths, work / "gifs")
+        page = notes_page(lecture, paths, options.render.lang, gifs, video=options.video)
+        (work / "notes.md").write_text(page, encoding="utf-8")
+        staged.append((work / "notes.md", paths.notes))
+        _install(work / "gifs", paths.gif_dir, staged)
+    result.written = [dest for _, dest in staged] + [paths.gif_dir]
+    _prune(paths, lecture, options)
+    return result
+
+
+def _write_video(lecture: Lecture, clips: list, work: Path, paths: LecturePaths) -> bool:
+    """The joined MP4 and its subtitles, into ``work``; whether packets were copied."""
+    from explain.scenes.output.join import chapter_marks, ffmetadata, join_clips, shifted_subtitles
+
+    groups = [(c.title, 3 if c.number == 1 else 2) for c in lecture.chapters]
+    marks = chapter_marks(clips, groups)
+    copied = join_clips(clips, ffmetadata(lecture.title, marks), work / "video.mp4", work)
+    parts, offset = [], Fraction(0)
+    for index, clip in enumerate(clips):
+        is_scene = index >= 2 and index % 2 == 0  # card, card, scene, card, scene, ...
+        srt = clip.path.with_suffix(".srt")
+        if is_scene and srt.is_file():
+            parts.append((srt.read_text(encoding="utf-8"), offset, clip.seconds))
+        offset += clip.seconds
+    (work / "video.srt").write_text(shifted_subtitles(parts), encoding="utf-8")
+    return copied
+
+
+def _stage_gifs(lecture: Lecture, paths: LecturePaths, folder: Path) -> dict[int, Path]:
+    """Each chapter's GIF copied into ``folder``; chapter number -> its final path."""
+    folder.mkdir()
+    final: dict[int, Path] = {}
+    for chapter in lecture.chapters:
+        name = f"{chapter.number:02d}-{chapter.scene}.gif"
+        shutil.copyfile(paths.cache / "gif" / f"{clip_stem(chapter)}.gif", folder / name)
+        final[chapter.number] = paths.gif_dir / name
+    return final
+
+
+def _install(gifs: Path, gif_dir: Path, staged: list[tuple[Path, Path]]) -> None:
+    """Move the new GIF folder and files into place; the old folder goes last."""
+    old = gif_dir.with_name(f".{gif_dir.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if gif_dir.exists():
+        os.replace(gif_dir, old)
+    os.replace(gifs, gif_dir)
+    for src, dest in staged:
+        os.chmod(src, 0o644)
+        os.replace(src, dest)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _prune(paths: LecturePaths, lecture: Lecture, options: LectureOptions) -> None:
+    """Forget clips (and their stamps) that no chapter of this lecture uses any more."""
+    keep = {clip_stem(c) for c in lecture.chapters}
+    for folder in (paths.cache, paths.cache / "gif"):
+        for path in folder.iterdir():
+            stem = path.name.lstrip(".").split(".")[0]
+            if path.is_file() and stem not in keep:
+                path.unlink(missing_ok=True)
+
+
+def resolve_options(
+    lecture: Lecture, quality: str | None, theme: str | None, lang: str | None
+) -> RenderOptions:
+    """The command line's settings over the file's, over the defaults."""
+    from explain.scenes.app.render import check_options
+
+    options = RenderOptions(
+        quality=quality or lecture.quality or "low",
+        theme=theme or lecture.theme or "dark",
+        lang=lang or lecture.lang or "en",
+    )
+    check_options(options)
+    return replace(options, fmt="mp4")
+
+
+def check_video_path(video: Path) -> None:
+    from explain.scenes.output.files import check_output_path
+
+    check_output_path(video, "mp4")
+    if video.stem.startswith("."):
+        raise OutputError("--out: the file name must not start with a dot")
+
+
+def lecture_dir(lang: str) -> Path:
+    """The course's lecture files shipped with explain, in one language."""
+    from explain.scenes.app.sources import PACKAGE_ROOT
+
+    return PACKAGE_ROOT / "lectures" / lang
+
+
+def run_lecture(
+    lecture: Lecture,
+    video: Path,
+    options: LectureOptions,
+    console: Console,
+) -> LectureResult:
+    """Check the output path and jobs, then render (the lecture is already validated)."""
+    if not 1 <= options.jobs <= 16:
+        raise OutputError("--jobs: must be an integer from 1 to 16")
+    check_video_path(video)
+    return render_lecture(lecture, video, options, console)
+
+
+def write_course_index(
+    lectures: list[tuple[Lecture, Path]], out_dir: Path, lang: str, video: bool
+) -> Path:
+    """``out_dir/index.md``: every lecture's title, video and notes."""
+    from explain.scenes.app.lecture_notes import course_index
+    from explain.scenes.output.files import write_atomic
+
+    page = out_dir / "index.md"
+    entries = [
+        (lec.title, LecturePaths(path).notes, path if video else None) for lec, path in lectures
+    ]
+    write_atomic(page, course_index(entries, page, lang).encode())
+    return page
