@@ -383,6 +383,9 @@ LectureJobs = Annotated[int, typer.Option(help="Chapter scenes rendered at once.
 NotesOnly = Annotated[
     bool, typer.Option("--notes-only", help="Only the notes page and its GIFs, no video.")
 ]
+Notes = Annotated[
+    bool, typer.Option("--notes/--no-notes", help="Write the notes page and its GIFs too.")
+]
 
 
 def _lecture_errors(func: F) -> F:
@@ -439,6 +442,7 @@ def lecture(
         str, typer.Option("--format", "-f", help="mp4: video and notes; gif: notes only.")
     ] = "mp4",
     notes_only: NotesOnly = False,
+    notes: Notes = True,
     force: Annotated[bool, typer.Option(help="Render every clip again.")] = False,
 ) -> None:
     """A lecture: title cards and chapter scenes as one chaptered MP4, STEM.srt and STEM.md."""
@@ -450,6 +454,9 @@ def lecture(
 
     if fmt not in ("mp4", "gif"):
         raise OutputError(f"--format: must be mp4 or gif (got {fmt[:20]!r})")
+    video = fmt == "mp4" and not notes_only
+    if not (video or notes):
+        raise OutputError("--no-notes: with --notes-only or --format gif nothing would be written")
     lecture_ = read_lecture(file)
     options = _lecture_options(
         lecture_,
@@ -457,7 +464,8 @@ def lecture(
         theme,
         lang,
         jobs=jobs,
-        video=fmt == "mp4" and not notes_only,
+        video=video,
+        notes=notes,
         force=force,
     )
     if out is None:

@@ -110,5 +110,8 @@ def test_long_titles_wrap_at_a_space_and_chinese_in_the_middle() -> None:
         "Gradient descent, mini-batches",
         "and the learning rate",
     ]
-    chinese = "卷" * 40
-    assert title_lines(chinese) == ["卷" * 20, "卷" * 20]
+    assert title_lines("卷" * 30) == ["卷" * 15, "卷" * 15]
+    assert title_lines("第 8 讲：池化与一个很长很长的标题，看看它如何换行") == [
+        "第 8 讲：池化与一个很长很长的标题，",
+        "看看它如何换行",
+    ]

@@ -48,6 +48,7 @@ class LectureOptions:
     render: RenderOptions  # quality, theme and lang for every clip (format mp4)
     jobs: int = 2
     video: bool = True  # False: the notes page only (--notes-only / --format gif)
+    notes: bool = True  # False: the video and its subtitles only (--no-notes)
     force: bool = False
 
 
@@ -76,9 +77,9 @@ def chapter_items(
             out = paths.cache / f"{stem}.mp4"
             items.setdefault(out, BatchItem(chapter.scene, out, (*args, "--format", "mp4"), label))
         gif = paths.cache / "gif" / f"{stem}.gif"
-        items.setdefault(
-            gif, BatchItem(chapter.scene, gif, (*args, *NOTES_GIF_ARGS), f"{label} (gif)")
-        )
+        if options.notes:
+            gif_args = (*args, *NOTES_GIF_ARGS)
+            items.setdefault(gif, BatchItem(chapter.scene, gif, gif_args, f"{label} (gif)"))
     return list(items.values())
 
 
@@ -137,13 +138,14 @@ def render_lecture(
                 clips += [probe(card), probe(paths.cache / f"{clip_stem(chapter)}.mp4")]
             result.copied = _write_video(lecture, clips, work, paths)
             staged += [(work / "video.mp4", paths.video), (work / "video.srt", paths.subtitles)]
-        gifs = _stage_gifs(lecture, paths, work / "gifs")
-        page = notes_page(lecture, paths, options.render.lang, gifs, video=options.video)
-        (work / "notes.md").write_text(page, encoding="utf-8")
-        staged.append((work / "notes.md", paths.notes))
-        _install(work / "gifs", paths.gif_dir, staged)
-    result.written = [dest for _, dest in staged] + [paths.gif_dir]
-    _prune(paths, lecture, options)
+        if options.notes:
+            gifs = _stage_gifs(lecture, paths, work / "gifs")
+            page = notes_page(lecture, paths, options.render.lang, gifs, video=options.video)
+            (work / "notes.md").write_text(page, encoding="utf-8")
+            staged.append((work / "notes.md", paths.notes))
+        _install(work / "gifs" if options.notes else None, paths.gif_dir, staged)
+    result.written = [dest for _, dest in staged] + ([paths.gif_dir] if options.notes else [])
+    _prune(paths, lecture)
     return result
 
 
@@ -176,20 +178,21 @@ def _stage_gifs(lecture: Lecture, paths: LecturePaths, folder: Path) -> dict[int
     return final
 
 
-def _install(gifs: Path, gif_dir: Path, staged: list[tuple[Path, Path]]) -> None:
-    """Move the new GIF folder and files into place; the old folder goes last."""
+def _install(gifs: Path | None, gif_dir: Path, staged: list[tuple[Path, Path]]) -> None:
+    """Move the new GIF folder (if any) and files into place; the old folder goes last."""
     old = gif_dir.with_name(f".{gif_dir.name}.old")
     shutil.rmtree(old, ignore_errors=True)
-    if gif_dir.exists():
-        os.replace(gif_dir, old)
-    os.replace(gifs, gif_dir)
+    if gifs is not None:
+        if gif_dir.exists():
+            os.replace(gif_dir, old)
+        os.replace(gifs, gif_dir)
     for src, dest in staged:
         os.chmod(src, 0o644)
         os.replace(src, dest)
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _prune(paths: LecturePaths, lecture: Lecture, options: LectureOptions) -> None:
+def _prune(paths: LecturePaths, lecture: Lecture) -> None:
     """Forget clips (and their stamps) that no chapter of this lecture uses any more."""
     keep = {clip_stem(c) for c in lecture.chapters}
     for folder in (paths.cache, paths.cache / "gif"):

@@ -27,14 +27,24 @@ def title_card_trace(title: str, chapter: int | None, chapters: int) -> Trace:
     return Trace(scene="title-card", params=params, tensors={})
 
 
+def display_width(text: str) -> int:
+    """Columns of ``text``: a CJK character is as wide as two Latin ones."""
+    return sum(2 if ord(c) >= 0x2E80 else 1 for c in text)
+
+
 def title_lines(title: str) -> list[str]:
-    """One line, or two split at the space nearest the middle (or the middle itself when
-    there is no space, as in Chinese)."""
-    if len(title) <= WRAP_FROM:
+    """One line, or two split at the break nearest the middle: a space or a CJK comma or
+    colon, else the middle itself (Chinese has no spaces)."""
+    if display_width(title) <= WRAP_FROM:
         return [title]
-    middle = len(title) // 2
-    spaces = [i for i, c in enumerate(title) if c == " "]
-    cut = min(spaces, key=lambda i: abs(i - middle)) if spaces else middle
+    widths = [display_width(title[:i]) for i in range(len(title) + 1)]
+    half = widths[-1] / 2
+    breaks = [i for i, c in enumerate(title) if c == " "]
+    breaks += [i + 1 for i, c in enumerate(title) if c in "，：、；,:"]
+    if breaks:
+        cut = min(breaks, key=lambda i: abs(widths[i] - half))
+    else:
+        cut = min(range(len(title) + 1), key=lambda i: abs(widths[i] - half))
     return [title[:cut].strip(), title[cut:].strip()]
 
 
