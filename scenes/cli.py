@@ -501,6 +501,8 @@ def course(
     if not files:
         raise OutputError(f"--lang: no lecture files for {lang[:20]!r} (en and zh ship)")
     lectures = [(read_lecture(f), out_dir / f"{f.stem}.mp4") for f in files]  # all checked first
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(f"--out-dir: {str(out_dir)[:80]!r} is a file, not a folder")
     out_dir.mkdir(parents=True, exist_ok=True)
     console = Console(stderr=True)
     for lecture_, video in lectures:

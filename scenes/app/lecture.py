@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
@@ -27,6 +28,9 @@ from explain.scenes.app.lecture_paths import LecturePaths, clip_stem
 from explain.scenes.app.render import RenderOptions, render_scene
 from explain.scenes.output.files import OutputError
 from explain.scenes.registry import SceneEntry
+
+if TYPE_CHECKING:
+    from explain.scenes.output.join import ClipInfo
 
 NOTES_GIF_ARGS = ("--format", "gif", "--width", "480", "--fps", "10", "--subtitles")
 TITLE_CARD = SceneEntry(
@@ -149,7 +153,7 @@ def render_lecture(
     return result
 
 
-def _write_video(lecture: Lecture, clips: list, work: Path, paths: LecturePaths) -> bool:
+def _write_video(lecture: Lecture, clips: list[ClipInfo], work: Path, paths: LecturePaths) -> bool:
     """The joined MP4 and its subtitles, into ``work``; whether packets were copied."""
     from explain.scenes.output.join import chapter_marks, ffmetadata, join_clips, shifted_subtitles
 

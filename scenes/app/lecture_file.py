@@ -106,10 +106,23 @@ def _chapter(number: int, item: Any) -> Chapter:
         for key, value in raw_set.items()
     )
     try:
-        get(scene).make_params(dict(assignments))
+        check_params(scene, dict(assignments))
     except (UnknownSceneError, ParamError) as err:
         raise LectureError(f"{where}: {err}") from None
     return Chapter(number, title, scene, assignments)
+
+
+def check_params(scene: str, assignments: dict[str, str]) -> None:
+    """ParamError or UnknownSceneError unless the scene takes these ``key=value`` texts.
+
+    A trace in the cache for exactly this text was built from parameters that passed these
+    checks, by the same mlcore and registry (its key says so), so it answers without
+    importing the parameter classes' modules and with them torch (about a second)."""
+    from explain.scenes.app.trace_cache import TraceCache, trace_key
+
+    entry = get(scene)
+    if TraceCache().get(trace_key(scene, assignments), scene) is None:
+        entry.make_params(assignments)
 
 
 def _no_unknown_keys(table: dict[str, Any], known: tuple[str, ...], where: str) -> None:
