@@ -167,6 +167,9 @@ def render(
     subtitles: Annotated[
         bool, typer.Option(help="gif: also write NAME.srt beside it.", hidden=True)
     ] = False,
+    notes_gif: Annotated[
+        bool, typer.Option(help="mp4: also NAME.gif from the same frames.", hidden=True)
+    ] = False,
     force: Annotated[bool, typer.Option(help="Render even if an unchanged render exists.")] = False,
     verify: Annotated[
         bool, typer.Option(help="Recompute the trace with torch first; refuse if it disagrees.")
@@ -191,6 +194,7 @@ def render(
         at=tuple(at or ()),
         frames=frames,
         subtitles=subtitles,
+        notes_gif=notes_gif,
     )
     check_options(options)
     if all_:
@@ -260,6 +264,8 @@ def _option_args(options: Any, force: bool) -> tuple[str, ...]:
         args += ["--frames", str(options.frames)]
     if options.subtitles:
         args.append("--subtitles")
+    if options.notes_gif:
+        args.append("--notes-gif")
     if force:
         args.append("--force")
     return tuple(args)

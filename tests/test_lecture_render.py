@@ -48,7 +48,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("lecture")
     result = lecture(folder)
     assert result.exit_code == 0, result.output
-    assert "4 clip(s) rendered, 0 reused" in result.stdout
+    assert "2 clip(s) rendered, 0 reused" in result.stdout
     return folder
 
 
@@ -114,10 +114,10 @@ def test_rerun_renders_nothing_then_only_the_changed_chapter(rendered: Path) -> 
     kept = {p: p.stat().st_mtime_ns for p in cache.glob("maxpool-*.mp4")}
     again = lecture(rendered)
     assert again.exit_code == 0, again.output
-    assert "0 clip(s) rendered, 4 reused" in again.stdout
+    assert "0 clip(s) rendered, 2 reused" in again.stdout
     changed = lecture(rendered, 4)
     assert changed.exit_code == 0, changed.output
-    assert "2 clip(s) rendered, 2 reused" in changed.stdout
+    assert "1 clip(s) rendered, 1 reused" in changed.stdout
     assert {p: p.stat().st_mtime_ns for p in cache.glob("maxpool-*.mp4")} == kept
     assert len(list(cache.glob("avgpool-*.mp4"))) == 1  # the old clip was pruned
     lecture(rendered)  # back to the fixture's lecture for the other tests
@@ -140,3 +140,25 @@ def test_a_failed_join_keeps_the_previous_lecture(
         for p in rendered.iterdir()
         if p.name.startswith(".small.") and p.is_dir() and p.name != ".small.lecture"
     ]
+
+
+def test_notes_gifs_are_palette_gifs_at_notes_width(rendered: Path) -> None:
+    for gif in (rendered / "small-notes").glob("*.gif"):
+        head = gif.read_bytes()[:10]
+        assert head[:6] == b"GIF89a" and int.from_bytes(head[6:8], "little") == 480
+
+
+def test_notes_only_writes_the_page_and_gifs_without_a_video(tmp_path: Path) -> None:
+    source = tmp_path / "one.toml"
+    source.write_text(
+        'title = "One"\n[[chapter]]\ntitle = "Max"\nscene = "maxpool"\nset = { input_size = 2 }\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "one.mp4"
+    result = runner.invoke(app, ["lecture", str(source), "--out", str(out), "--notes-only"])
+    assert result.exit_code == 0, result.output
+    assert not out.exists() and not out.with_suffix(".srt").exists()
+    page = out.with_suffix(".md").read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(<([^>]+)>\)", page)
+    assert targets == ["one-notes/01-maxpool.gif"] and (tmp_path / targets[0]).is_file()
+    assert "\n- " in page  # the captions, from the GIF render's subtitles

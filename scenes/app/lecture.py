@@ -24,7 +24,7 @@ from rich.console import Console
 
 from explain.scenes.app.batch import BatchItem, BatchResult, render_many
 from explain.scenes.app.lecture_file import Lecture
-from explain.scenes.app.lecture_paths import LecturePaths, clip_stem
+from explain.scenes.app.lecture_paths import LecturePaths, clip_stem, notes_gif
 from explain.scenes.app.render import RenderOptions, render_scene
 from explain.scenes.output.files import OutputError
 from explain.scenes.registry import SceneEntry
@@ -32,7 +32,7 @@ from explain.scenes.registry import SceneEntry
 if TYPE_CHECKING:
     from explain.scenes.output.join import ClipInfo
 
-NOTES_GIF_ARGS = ("--format", "gif", "--width", "480", "--fps", "10", "--subtitles")
+NOTES_SIZE = ("--width", "480", "--fps", "10")  # a notes GIF: small, and smooth enough
 TITLE_CARD = SceneEntry(
     name="title-card",
     description="A lecture's or chapter's title card (not a scene of its own)",
@@ -71,19 +71,20 @@ def option_args(options: RenderOptions) -> tuple[str, ...]:
 def chapter_items(
     lecture: Lecture, paths: LecturePaths, options: LectureOptions
 ) -> list[BatchItem]:
-    """One `explain render` per distinct chapter clip: an MP4 (with the video) and a GIF."""
+    """One `explain render` per distinct chapter clip: an MP4 that draws the notes GIF from
+    the same frames, or the GIF alone for notes without a video."""
     common = option_args(options.render) + (("--force",) if options.force else ())
     items: dict[Path, BatchItem] = {}
     for chapter in lecture.chapters:
-        stem, label = clip_stem(chapter), f"{chapter.number}. {chapter.title[:30]}"
+        label = f"{chapter.number}. {chapter.title[:30]}"
         args = chapter.set_args() + common
         if options.video:
-            out = paths.cache / f"{stem}.mp4"
-            items.setdefault(out, BatchItem(chapter.scene, out, (*args, "--format", "mp4"), label))
-        gif = paths.cache / "gif" / f"{stem}.gif"
-        if options.notes:
-            gif_args = (*args, *NOTES_GIF_ARGS)
-            items.setdefault(gif, BatchItem(chapter.scene, gif, gif_args, f"{label} (gif)"))
+            out = paths.cache / f"{clip_stem(chapter)}.mp4"
+            args += ("--format", "mp4", *(("--notes-gif", *NOTES_SIZE) if options.notes else ()))
+        else:
+            out = notes_gif(paths, chapter, video=False)
+            args += ("--format", "gif", "--subtitles", *NOTES_SIZE)
+        items.setdefault(out, BatchItem(chapter.scene, out, args, label))
     return list(items.values())
 
 
@@ -143,8 +144,8 @@ def render_lecture(
             result.copied = _write_video(lecture, clips, work, paths)
             staged += [(work / "video.mp4", paths.video), (work / "video.srt", paths.subtitles)]
         if options.notes:
-            gifs = _stage_gifs(lecture, paths, work / "gifs")
-            page = notes_page(lecture, paths, options.render.lang, gifs, video=options.video)
+            gifs = _stage_gifs(lecture, paths, work / "gifs", options.video)
+            page = notes_page(lecture, paths, options.render.lang, gifs, options.video)
             (work / "notes.md").write_text(page, encoding="utf-8")
             staged.append((work / "notes.md", paths.notes))
         _install(work / "gifs" if options.notes else None, paths.gif_dir, staged)
@@ -171,13 +172,15 @@ def _write_video(lecture: Lecture, clips: list[ClipInfo], work: Path, paths: Lec
     return copied
 
 
-def _stage_gifs(lecture: Lecture, paths: LecturePaths, folder: Path) -> dict[int, Path]:
+def _stage_gifs(
+    lecture: Lecture, paths: LecturePaths, folder: Path, video: bool
+) -> dict[int, Path]:
     """Each chapter's GIF copied into ``folder``; chapter number -> its final path."""
     folder.mkdir()
     final: dict[int, Path] = {}
     for chapter in lecture.chapters:
         name = f"{chapter.number:02d}-{chapter.scene}.gif"
-        shutil.copyfile(paths.cache / "gif" / f"{clip_stem(chapter)}.gif", folder / name)
+        shutil.copyfile(notes_gif(paths, chapter, video), folder / name)
         final[chapter.number] = paths.gif_dir / name
     return final
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from explain.scenes.app.key_numbers import key_numbers
 from explain.scenes.app.lecture_file import Chapter, Lecture
-from explain.scenes.app.lecture_paths import LecturePaths, clip_stem
+from explain.scenes.app.lecture_paths import LecturePaths, notes_gif
 from explain.scenes.kit.i18n import tr
 
 # What would start emphasis, code, a link, an HTML tag or a table cell anywhere in a line.
@@ -41,7 +41,9 @@ def captions(srt_path: Path) -> list[str]:
     return [" ".join(sub.content.split()) for sub in srt.parse(srt_path.read_text("utf-8"))]
 
 
-def chapter_section(chapter: Chapter, gif: Path, paths: LecturePaths, lang: str) -> list[str]:
+def chapter_section(
+    chapter: Chapter, gif: Path, paths: LecturePaths, lang: str, video: bool
+) -> list[str]:
     from explain.scenes.app.trace_cache import verified_trace
     from explain.scenes.registry import get
 
@@ -53,7 +55,7 @@ def chapter_section(chapter: Chapter, gif: Path, paths: LecturePaths, lang: str)
         lines += [f"**{tr('lecture.notes.key_numbers', lang)}**", "", "| | |", "|---|---|"]
         lines += [f"| {md_text(label)} | {md_text(value)} |" for label, value in rows]
         lines.append("")
-    said = captions(paths.cache / "gif" / f"{clip_stem(chapter)}.srt")
+    said = captions(notes_gif(paths, chapter, video).with_suffix(".srt"))
     if said:
         lines += [f"**{tr('lecture.notes.captions', lang)}**", ""]
         lines += [f"- {md_text(text)}" for text in said]
@@ -62,7 +64,7 @@ def chapter_section(chapter: Chapter, gif: Path, paths: LecturePaths, lang: str)
 
 
 def notes_page(
-    lecture: Lecture, paths: LecturePaths, lang: str, gifs: dict[int, Path], *, video: bool
+    lecture: Lecture, paths: LecturePaths, lang: str, gifs: dict[int, Path], video: bool
 ) -> str:
     lines = [f"# {md_text(lecture.title)}", ""]
     if video:
@@ -74,7 +76,7 @@ def notes_page(
             "",
         ]
     for chapter in lecture.chapters:
-        lines += chapter_section(chapter, gifs[chapter.number], paths, lang)
+        lines += chapter_section(chapter, gifs[chapter.number], paths, lang, video)
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -43,3 +43,10 @@ def clip_stem(chapter: Chapter) -> str:
     chapters or changing one leaves the other clips' names (and stamps) as they were."""
     digest = hashlib.sha256(json.dumps([chapter.scene, chapter.assignments]).encode())
     return f"{chapter.scene}-{digest.hexdigest()[:10]}"
+
+
+def notes_gif(paths: LecturePaths, chapter: Chapter, video: bool) -> Path:
+    """Where a chapter's notes GIF is cached, its captions (.srt) beside it: drawn with the
+    video's clip when there is a video, else rendered alone into the gif/ subfolder."""
+    folder = paths.cache if video else paths.cache / "gif"
+    return folder / f"{clip_stem(chapter)}.gif"
