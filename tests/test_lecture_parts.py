@@ -6,6 +6,7 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import pytest
 import srt
 
@@ -13,6 +14,7 @@ from explain.scenes.app.key_numbers import READERS, key_numbers
 from explain.scenes.app.lecture_notes import course_index, md_text
 from explain.scenes.app.trace_cache import verified_trace
 from explain.scenes.kit.title_card import title_lines
+from explain.scenes.output.frame_sink import FrameSink
 from explain.scenes.output.join import (
     ChapterMark,
     ClipInfo,
@@ -21,6 +23,7 @@ from explain.scenes.output.join import (
     ffmetadata,
     shifted_subtitles,
 )
+from explain.scenes.output.tee import TeeSink
 from explain.scenes.registry import SCENES, get
 
 
@@ -115,3 +118,34 @@ def test_long_titles_wrap_at_a_space_and_chinese_in_the_middle() -> None:
         "第 8 讲：池化与一个很长很长的标题，",
         "看看它如何换行",
     ]
+
+
+class Recorder(FrameSink):
+    def __init__(self, fail_on_finish: bool = False) -> None:
+        self.events: list[str] = []
+        self.fail_on_finish = fail_on_finish
+
+    def start(self) -> None:
+        self.events.append("start")
+
+    def add_frame(self, frame: np.ndarray, num_frames: int = 1) -> None:
+        self.events.append(f"frame {num_frames}")
+
+    def finish(self) -> None:
+        if self.fail_on_finish:
+            raise RuntimeError("encoder failed")
+        self.events.append("finish")
+
+    def abort(self) -> None:
+        self.events.append("abort")
+
+
+def test_tee_feeds_every_sink_and_aborts_all_when_one_fails() -> None:
+    mp4, gif = Recorder(), Recorder()
+    with TeeSink(mp4, gif) as tee:
+        tee.add_frame(np.zeros((2, 2, 4), np.uint8), 3)
+    assert mp4.events == gif.events == ["start", "frame 3", "finish"]
+    good, broken = Recorder(), Recorder(fail_on_finish=True)
+    with pytest.raises(RuntimeError), TeeSink(good, broken):
+        pass
+    assert good.events[-1] == "abort" and broken.events[-1] == "abort"
