@@ -401,16 +401,22 @@ def _lecture_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from explain.scenes.app.lecture import LectureRenderError
         from explain.scenes.app.lecture_file import LectureError
+        from explain.scenes.output.files import OutputError
         from explain.scenes.output.join import JoinError
 
         try:
             return func(*args, **kwargs)
         except LectureError as err:
             raise fail(str(err)) from None
+        except (ParamError, UnknownSceneError, OutputError, VerificationError):
+            raise  # one_line_errors says these
         except (LectureRenderError, JoinError) as err:
             raise fail(f"lecture failed, previous files kept: {err}", 1) from None
         except KeyboardInterrupt:
             raise fail("interrupted; the previous lecture files are unchanged", 130) from None
+        except Exception as err:  # a title card or a probe: ours, not the user's
+            message = f"{type(err).__name__}: {str(err)[:200]}"
+            raise fail(f"lecture failed, previous files kept: {message}", 1) from None
 
     return wrapper  # type: ignore[return-value]
 

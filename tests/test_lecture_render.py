@@ -123,23 +123,29 @@ def test_rerun_renders_nothing_then_only_the_changed_chapter(rendered: Path) -> 
     lecture(rendered)  # back to the fixture's lecture for the other tests
 
 
-def test_a_failed_join_keeps_the_previous_lecture(
-    rendered: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("target", "error"),
+    [
+        ("explain.scenes.output.join.join_clips", JoinError("ffmpeg could not join: test")),
+        ("explain.scenes.app.lecture.render_cards", RuntimeError("a card failed")),
+    ],
+)
+def test_a_failure_keeps_the_previous_lecture_in_one_line(
+    rendered: Path, monkeypatch: pytest.MonkeyPatch, target: str, error: Exception
 ) -> None:
     before = {p.name: p.read_bytes() for p in rendered.glob("small.*")}
 
-    def broken(*_: Any) -> bool:
-        raise JoinError("ffmpeg could not join the clips: test")
+    def broken(*_: Any) -> Any:
+        raise error
 
-    monkeypatch.setattr("explain.scenes.output.join.join_clips", broken)
+    monkeypatch.setattr(target, broken)
     result = lecture(rendered)
     assert result.exit_code == 1 and "previous files kept" in result.stderr
+    lines = result.stderr.strip().splitlines()  # the chapters' progress, then the error
+    assert lines[-1].startswith("error: ") and "Traceback" not in result.output
     assert {p.name: p.read_bytes() for p in rendered.glob("small.*")} == before
-    assert not [
-        p
-        for p in rendered.iterdir()
-        if p.name.startswith(".small.") and p.is_dir() and p.name != ".small.lecture"
-    ]
+    work = [p for p in rendered.iterdir() if p.name.startswith(".small.") and p.is_dir()]
+    assert [p.name for p in work] == [".small.lecture"]
 
 
 def test_notes_gifs_are_palette_gifs_at_notes_width(rendered: Path) -> None:

@@ -141,7 +141,7 @@ def render_lecture(
             clips = [probe(card) for card in cards[:1]]
             for chapter, card in zip(lecture.chapters, cards[1:]):
                 clips += [probe(card), probe(paths.cache / f"{clip_stem(chapter)}.mp4")]
-            result.copied = _write_video(lecture, clips, work, paths)
+            result.copied = _write_video(lecture, clips, work)
             staged += [(work / "video.mp4", paths.video), (work / "video.srt", paths.subtitles)]
         if options.notes:
             gifs = _stage_gifs(lecture, paths, work / "gifs", options.video)
@@ -154,7 +154,7 @@ def render_lecture(
     return result
 
 
-def _write_video(lecture: Lecture, clips: list[ClipInfo], work: Path, paths: LecturePaths) -> bool:
+def _write_video(lecture: Lecture, clips: list[ClipInfo], work: Path) -> bool:
     """The joined MP4 and its subtitles, into ``work``; whether packets were copied."""
     from explain.scenes.output.join import chapter_marks, ffmetadata, join_clips, shifted_subtitles
 
