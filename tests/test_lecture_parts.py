@@ -9,8 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import srt
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from explain.scenes.app.key_numbers import READERS, key_numbers
+from explain.scenes.app.lecture_file import MAX_TITLE_CHARS
 from explain.scenes.app.lecture_notes import course_index, md_text
 from explain.scenes.app.trace_cache import verified_trace
 from explain.scenes.kit.title_card import title_lines
@@ -149,3 +152,33 @@ def test_tee_feeds_every_sink_and_aborts_all_when_one_fails() -> None:
     with pytest.raises(RuntimeError), TeeSink(good, broken):
         pass
     assert good.events[-1] == "abort" and broken.events[-1] == "abort"
+
+
+TITLES = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Co", "Cn", "Zl", "Zp")),
+    min_size=1,
+    max_size=MAX_TITLE_CHARS,
+).filter(str.strip)
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(TITLES | st.sampled_from(["卷" * 80, "W" * 80, "第 9 讲：" + "很长" * 30]), st.booleans())
+def test_title_cards_fit_the_frame_whatever_the_title(
+    media_dir: Path, title: str, chapter: bool
+) -> None:
+    from manim import config, tempconfig
+
+    from explain.scenes.app.render import MANIM_SETTINGS
+    from explain.scenes.kit.theme import LIGHT
+    from explain.scenes.kit.title_card import TitleCardScene, title_card_trace
+
+    assert 1 <= len(title_lines(title)) <= 2
+    trace = title_card_trace(title, 12 if chapter else None, 40)
+    settings_ = dict(MANIM_SETTINGS, dry_run=True, media_dir=str(media_dir), quality="low_quality")
+    with tempconfig(settings_):
+        card = TitleCardScene(trace=trace, theme=LIGHT, lang="zh" if chapter else "en").card()
+        assert card.width <= config.frame_width - 1.0 and card.height <= config.frame_height - 1.0

@@ -52,6 +52,13 @@ class TitleCardScene(TraceScene):
     """The lecture's title with its number of chapters, or a chapter's number and title."""
 
     def construct(self) -> None:
+        card = self.card()
+        self.play(fade_in(card), run_time=FADE_IN)
+        self.wait(HOLD)
+        self.play(fade_out(card), run_time=FADE_OUT)
+
+    def card(self) -> VGroup:
+        """The line above (chapter number or count), a rule, and the title, centred."""
         params, theme = self.trace.params, self.theme
         chapter = params["chapter"]
         if chapter is None:
@@ -68,7 +75,4 @@ class TitleCardScene(TraceScene):
         ).arrange(DOWN, buff=0.25)
         rule = Line(ORIGIN, (min(width, max(lines.width, kicker.width)), 0.0, 0.0))
         rule.set_stroke(theme.highlight, width=3)
-        card = VGroup(kicker, rule, lines).arrange(DOWN, buff=0.35).move_to(ORIGIN)
-        self.play(fade_in(card), run_time=FADE_IN)
-        self.wait(HOLD)
-        self.play(fade_out(card), run_time=FADE_OUT)
+        return VGroup(kicker, rule, lines).arrange(DOWN, buff=0.35).move_to(ORIGIN)
