@@ -172,9 +172,10 @@ def test_title_cards_fit_the_frame_whatever_the_title(
 ) -> None:
     from manim import config, tempconfig
 
+    from explain.scenes.app.lecture import title_card_trace
     from explain.scenes.app.render import MANIM_SETTINGS
     from explain.scenes.kit.theme import LIGHT
-    from explain.scenes.kit.title_card import TitleCardScene, title_card_trace
+    from explain.scenes.kit.title_card import TitleCardScene
 
     assert 1 <= len(title_lines(title)) <= 2
     trace = title_card_trace(title, 12 if chapter else None, 40)

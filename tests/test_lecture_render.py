@@ -115,6 +115,7 @@ def test_rerun_renders_nothing_then_only_the_changed_chapter(rendered: Path) -> 
     again = lecture(rendered)
     assert again.exit_code == 0, again.output
     assert "0 clip(s) rendered, 2 reused" in again.stdout
+    assert "rendering" not in again.stderr and "done" not in again.stderr  # no process
     changed = lecture(rendered, 4)
     assert changed.exit_code == 0, changed.output
     assert "1 clip(s) rendered, 1 reused" in changed.stdout

@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 
+from explain.mlcore.trace import Trace
 from explain.scenes.app.batch import BatchItem, BatchResult, render_many
-from explain.scenes.app.lecture_file import Lecture
+from explain.scenes.app.lecture_file import Chapter, Lecture
 from explain.scenes.app.lecture_paths import LecturePaths, clip_stem, notes_gif
 from explain.scenes.app.render import RenderOptions, render_scene
 from explain.scenes.output.files import OutputError
@@ -32,7 +33,7 @@ from explain.scenes.registry import SceneEntry
 if TYPE_CHECKING:
     from explain.scenes.output.join import ClipInfo
 
-NOTES_SIZE = ("--width", "480", "--fps", "10")  # a notes GIF: small, and smooth enough
+NOTES_WIDTH, NOTES_FPS = 480, 10  # a notes GIF: small, and smooth enough
 TITLE_CARD = SceneEntry(
     name="title-card",
     description="A lecture's or chapter's title card (not a scene of its own)",
@@ -68,30 +69,78 @@ def option_args(options: RenderOptions) -> tuple[str, ...]:
     return ("--quality", options.quality, "--theme", options.theme, "--lang", options.lang)
 
 
+def clip_options(options: LectureOptions) -> RenderOptions:
+    """The options each chapter's `explain render` runs with, as that command builds them."""
+    render = options.render
+    if not options.video:
+        return replace(render, fmt="gif", subtitles=True, width=NOTES_WIDTH, fps=NOTES_FPS)
+    if options.notes:
+        return replace(render, fmt="mp4", notes_gif=True, width=NOTES_WIDTH, fps=NOTES_FPS)
+    return replace(render, fmt="mp4")
+
+
+def clip_args(options: LectureOptions) -> tuple[str, ...]:
+    clip = clip_options(options)
+    args = [*option_args(clip), "--format", clip.fmt]
+    if clip.width is not None:
+        args += ["--width", str(clip.width), "--fps", str(clip.fps)]
+    args += ["--subtitles"] if clip.subtitles else []
+    args += ["--notes-gif"] if clip.notes_gif else []
+    return (*args, *(("--force",) if options.force else ()))
+
+
+def clip_path(paths: LecturePaths, chapter: Chapter, options: LectureOptions) -> Path:
+    if options.video:
+        return paths.cache / f"{clip_stem(chapter)}.mp4"
+    return notes_gif(paths, chapter, video=False)
+
+
+def up_to_date(chapter: Chapter, out: Path, options: LectureOptions) -> bool:
+    """Whether the clip at ``out`` was rendered from this chapter's trace with these options
+    and the current code: the stamp `explain render` checks, read here so that an unchanged
+    chapter starts no process. Unknown (no cached trace): the process decides."""
+    from explain.scenes.app.render import cached_result, render_key
+    from explain.scenes.app.trace_cache import TraceCache, trace_key
+
+    if options.force:
+        return False
+    trace = TraceCache().get(trace_key(chapter.scene, dict(chapter.assignments)), chapter.scene)
+    if trace is None:
+        return False
+    clip = clip_options(options)
+    return cached_result(out, render_key(chapter.scene, trace.params, clip), clip) is not None
+
+
 def chapter_items(
     lecture: Lecture, paths: LecturePaths, options: LectureOptions
-) -> list[BatchItem]:
-    """One `explain render` per distinct chapter clip: an MP4 that draws the notes GIF from
-    the same frames, or the GIF alone for notes without a video."""
-    common = option_args(options.render) + (("--force",) if options.force else ())
+) -> tuple[list[BatchItem], list[str]]:
+    """One `explain render` per distinct chapter clip that is not up to date (an MP4 that
+    draws the notes GIF from the same frames, or the GIF alone for notes without a video),
+    and the scenes of the clips that are."""
     items: dict[Path, BatchItem] = {}
+    reused: dict[Path, str] = {}
     for chapter in lecture.chapters:
+        out = clip_path(paths, chapter, options)
+        if out in items or out in reused:
+            continue
+        if up_to_date(chapter, out, options):
+            reused[out] = chapter.scene
+            continue
         label = f"{chapter.number}. {chapter.title[:30]}"
-        args = chapter.set_args() + common
-        if options.video:
-            out = paths.cache / f"{clip_stem(chapter)}.mp4"
-            args += ("--format", "mp4", *(("--notes-gif", *NOTES_SIZE) if options.notes else ()))
-        else:
-            out = notes_gif(paths, chapter, video=False)
-            args += ("--format", "gif", "--subtitles", *NOTES_SIZE)
-        items.setdefault(out, BatchItem(chapter.scene, out, args, label))
-    return list(items.values())
+        args = chapter.set_args() + clip_args(options)
+        items[out] = BatchItem(chapter.scene, out, args, label)
+    return list(items.values()), list(reused.values())
+
+
+def title_card_trace(title: str, chapter: int | None, chapters: int) -> Trace:
+    """What a card shows (``kit.title_card``): ``chapter`` None for the lecture's own.
+    Built here, without Manim, so that a lecture whose cards are cached never imports it."""
+    params = {"title": title, "chapter": chapter, "chapters": chapters}
+    return Trace(scene=TITLE_CARD.name, params=params, tensors={})
 
 
 def render_cards(lecture: Lecture, paths: LecturePaths, options: LectureOptions) -> list[Path]:
     """The lecture's card and one per chapter, in this process (cached like any render)."""
-    from explain.scenes.kit.title_card import title_card_trace
-
     count = len(lecture.chapters)
     cards = [(lecture.title, None), *((c.title, c.number) for c in lecture.chapters)]
     outs = []
@@ -106,9 +155,10 @@ def render_cards(lecture: Lecture, paths: LecturePaths, options: LectureOptions)
 
 def render_clips(
     lecture: Lecture, paths: LecturePaths, options: LectureOptions, console: Console
-) -> tuple[list[Path], list[BatchResult]]:
-    """Chapter clips in parallel processes while this one draws the title cards."""
-    items = chapter_items(lecture, paths, options)
+) -> tuple[list[Path], list[BatchResult], list[str]]:
+    """Chapter clips in parallel processes while this one draws the title cards; the
+    cards, the renders' results and the scenes whose clips were up to date."""
+    items, reused = chapter_items(lecture, paths, options)
     (paths.cache / "gif").mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(max_workers=1) as pool:
         batch = pool.submit(render_many, items, options.jobs, console)
@@ -118,7 +168,7 @@ def render_clips(
     if failed:
         first = failed[0]
         raise LectureRenderError(f"{first.name}: {first.message}"[:300])
-    return cards, results
+    return cards, results, reused
 
 
 def render_lecture(
@@ -130,8 +180,8 @@ def render_lecture(
 
     paths = LecturePaths(video)
     paths.cache.mkdir(exist_ok=True)
-    cards, results = render_clips(lecture, paths, options, console)
-    result = LectureResult()
+    cards, results, reused = render_clips(lecture, paths, options, console)
+    result = LectureResult(reused=reused)
     for r in results:
         (result.reused if r.message.startswith("up to date") else result.rendered).append(r.name)
     with tempfile.TemporaryDirectory(prefix=f".{paths.stem}.", dir=video.parent) as work_name:

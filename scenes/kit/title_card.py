@@ -1,15 +1,15 @@
 """The card before a lecture and before each of its chapters: a title, a line above it.
 
-Its "trace" holds only what the lecture file says (the title, the chapter's number and
-the number of chapters): the title is the lecturer's text, drawn as plain text (Pango,
-no markup), never evaluated. A card lasts CARD_SECONDS, well under the 5 s allowed.
+Its "trace" (``app.lecture.title_card_trace``) holds only what the lecture file says (the
+title, the chapter's number and the number of chapters): the title is the lecturer's text,
+drawn as plain text (Pango, no markup), never evaluated. A card lasts CARD_SECONDS, well
+under the 5 s allowed.
 """
 
 from __future__ import annotations
 
 from manim import DOWN, ORIGIN, Line, VGroup, config
 
-from explain.mlcore.trace import Trace
 from explain.scenes.kit.base import TraceScene
 from explain.scenes.kit.motion import fade_in, fade_out
 
@@ -19,12 +19,6 @@ WRAP_FROM = 34  # characters: a longer title is split over two lines
 SIDE_MARGIN = 0.8
 FADE_IN, HOLD, FADE_OUT = 0.6, 1.4, 0.5
 CARD_SECONDS = FADE_IN + HOLD + FADE_OUT
-
-
-def title_card_trace(title: str, chapter: int | None, chapters: int) -> Trace:
-    """What a card shows: ``chapter`` None for the lecture's own card."""
-    params = {"title": title, "chapter": chapter, "chapters": chapters}
-    return Trace(scene="title-card", params=params, tensors={})
 
 
 def display_width(text: str) -> int:
