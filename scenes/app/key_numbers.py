@@ -14,7 +14,7 @@ import numpy as np
 
 from explain.mlcore.trace import Trace
 from explain.scenes.kit.i18n import tr
-from explain.scenes.kit.widgets.numbers import format_number
+from explain.scenes.kit.widgets.number_format import format_number
 
 KeyNumber = tuple[str, dict[str, Any], str]  # caption key, its values, the number as text
 Reader = Callable[[Trace], list[KeyNumber]]
