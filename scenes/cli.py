@@ -167,6 +167,12 @@ def render(
         list[float] | None, typer.Option(help="png: a still at this second (repeatable).")
     ] = None,
     frames: Annotated[int | None, typer.Option(help="png: N stills, evenly spaced.")] = None,
+    subtitles: Annotated[
+        bool, typer.Option(help="gif: also write NAME.srt beside it.", hidden=True)
+    ] = False,
+    notes_gif: Annotated[
+        bool, typer.Option(help="mp4: also NAME.gif from the same frames.", hidden=True)
+    ] = False,
     force: Annotated[bool, typer.Option(help="Render even if an unchanged render exists.")] = False,
     verify: Annotated[
         bool, typer.Option(help="Recompute the trace with torch first; refuse if it disagrees.")
@@ -190,6 +196,8 @@ def render(
         width=width,
         at=tuple(at or ()),
         frames=frames,
+        subtitles=subtitles,
+        notes_gif=notes_gif,
     )
     check_options(options)
     if all_:
@@ -251,6 +259,10 @@ def _option_args(options: Any, force: bool) -> tuple[str, ...]:
         args += ["--at", str(t)]
     if options.frames is not None:
         args += ["--frames", str(options.frames)]
+    if options.subtitles:
+        args.append("--subtitles")
+    if options.notes_gif:
+        args.append("--notes-gif")
     if force:
         args.append("--force")
     return tuple(args)
@@ -374,6 +386,155 @@ def gallery(
     sizes = {r.name: r.size_kb for r in results}
     write_atomic(GALLERY_PAGE, gallery_markdown(all_scenes(), sizes).encode())
     typer.echo(f"wrote {GALLERY_PAGE} ({len(results)} scenes)")
+
+
+LectureQuality = Annotated[
+    str | None,
+    typer.Option("--quality", "-q", help="low|medium|high|4k (default the file's, else low)"),
+]
+LectureTheme = Annotated[
+    str | None, typer.Option(help="dark|light (default the file's, else dark)")
+]
+LectureLang = Annotated[str | None, typer.Option(help="en|zh (default the file's, else en)")]
+LectureJobs = Annotated[int, typer.Option(help="Chapter scenes rendered at once.")]
+NotesOnly = Annotated[
+    bool, typer.Option("--notes-only", help="Only the notes page and its GIFs, no video.")
+]
+Notes = Annotated[
+    bool, typer.Option("--notes/--no-notes", help="Write the notes page and its GIFs too.")
+]
+
+
+def _lecture_errors(func: F) -> F:
+    """A bad lecture file is a usage error (2); a failed chapter or join is ours (1)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from explain.scenes.app.lecture import LectureRenderError
+        from explain.scenes.app.lecture_file import LectureError
+        from explain.scenes.output.files import OutputError
+        from explain.scenes.output.join import JoinError
+
+        try:
+            return func(*args, **kwargs)
+        except LectureError as err:
+            raise fail(str(err)) from None
+        except (ParamError, UnknownSceneError, OutputError, VerificationError):
+            raise  # one_line_errors says these
+        except (LectureRenderError, JoinError) as err:
+            raise fail(f"lecture failed, previous files kept: {err}", 1) from None
+        except KeyboardInterrupt:
+            raise fail("interrupted; the previous lecture files are unchanged", 130) from None
+        except Exception as err:  # a title card or a probe: ours, not the user's
+            message = f"{type(err).__name__}: {str(err)[:200]}"
+            raise fail(f"lecture failed, previous files kept: {message}", 1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _lecture_options(
+    lecture_: Any, quality: str | None, theme: str | None, lang: str | None, **kwargs: Any
+) -> Any:
+    from explain.scenes.app.lecture import LectureOptions, resolve_options
+
+    return LectureOptions(resolve_options(lecture_, quality, theme, lang), **kwargs)
+
+
+def _report_lecture(result: Any) -> None:
+    typer.echo(
+        f"{len(result.rendered)} clip(s) rendered, {len(result.reused)} reused"
+        + ("" if result.copied else "; clips differed, so the video was re-encoded")
+    )
+    for path in result.written:
+        typer.echo(f"wrote {path}")
+
+
+@app.command()
+@one_line_errors
+@_lecture_errors
+def lecture(
+    file: Annotated[Path, typer.Argument(help="A lecture file (TOML); see the README.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="FILE.mp4 (default renders/STEM.mp4).")
+    ] = None,
+    quality: LectureQuality = None,
+    theme: LectureTheme = None,
+    lang: LectureLang = None,
+    jobs: LectureJobs = 2,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="mp4: video and notes; gif: notes only.")
+    ] = "mp4",
+    notes_only: NotesOnly = False,
+    notes: Notes = True,
+    force: Annotated[bool, typer.Option(help="Render every clip again.")] = False,
+) -> None:
+    """A lecture: title cards and chapter scenes as one chaptered MP4, STEM.srt and STEM.md."""
+    from rich.console import Console
+
+    from explain.scenes.app.lecture import run_lecture
+    from explain.scenes.app.lecture_file import read_lecture
+    from explain.scenes.output.files import OutputError
+
+    if fmt not in ("mp4", "gif"):
+        raise OutputError(f"--format: must be mp4 or gif (got {fmt[:20]!r})")
+    video = fmt == "mp4" and not notes_only
+    if not (video or notes):
+        raise OutputError("--no-notes: with --notes-only or --format gif nothing would be written")
+    lecture_ = read_lecture(file)
+    options = _lecture_options(
+        lecture_,
+        quality,
+        theme,
+        lang,
+        jobs=jobs,
+        video=video,
+        notes=notes,
+        force=force,
+    )
+    if out is None:
+        out = DEFAULT_OUTPUT_DIR / f"{file.stem}.mp4"
+        out.parent.mkdir(parents=True, exist_ok=True)
+    _report_lecture(run_lecture(lecture_, out, options, Console(stderr=True)))
+
+
+@app.command()
+@one_line_errors
+@_lecture_errors
+def course(
+    lang: Annotated[
+        str, typer.Option(help="en|zh: which lecture files, and their language")
+    ] = "en",
+    out_dir: Annotated[
+        Path, typer.Option("--out-dir", help="Folder for the lectures and index.md.")
+    ] = DEFAULT_OUTPUT_DIR / "course",
+    quality: LectureQuality = None,
+    theme: LectureTheme = None,
+    jobs: LectureJobs = 2,
+    notes_only: NotesOnly = False,
+    force: Annotated[bool, typer.Option(help="Render every clip again.")] = False,
+) -> None:
+    """The whole course: every shipped lecture file rendered, and index.md linking them."""
+    from rich.console import Console
+
+    from explain.scenes.app.lecture import lecture_dir, run_lecture, write_course_index
+    from explain.scenes.app.lecture_file import read_lecture
+    from explain.scenes.output.files import OutputError
+
+    files = sorted(lecture_dir(lang).glob("*.toml")) if lang.isalpha() else []
+    if not files:
+        raise OutputError(f"--lang: no lecture files for {lang[:20]!r} (en and zh ship)")
+    lectures = [(read_lecture(f), out_dir / f"{f.stem}.mp4") for f in files]  # all checked first
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(f"--out-dir: {str(out_dir)[:80]!r} is a file, not a folder")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    console = Console(stderr=True)
+    for lecture_, video in lectures:
+        console.print(lecture_.title, style="bold", markup=False, highlight=False)
+        options = _lecture_options(
+            lecture_, quality, theme, lang, jobs=jobs, video=not notes_only, force=force
+        )
+        _report_lecture(run_lecture(lecture_, video, options, console))
+    typer.echo(f"wrote {write_course_index(lectures, out_dir, lang, not notes_only)}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -23,6 +23,7 @@ class BatchItem:
     name: str
     out: Path
     args: tuple[str, ...]  # further `explain render` options
+    label: str = ""  # shown in the progress line instead of the name (a lecture's chapter)
 
 
 @dataclass(frozen=True)
@@ -64,22 +65,25 @@ def _run(item: BatchItem) -> BatchResult:
 
 def render_many(items: list[BatchItem], jobs: int, console: Console) -> list[BatchResult]:
     """Render ``items`` with at most ``jobs`` processes at once, showing progress."""
-    results: dict[str, BatchResult] = {}
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as progress:
-        tasks = {item.name: progress.add_task(f"{item.name}: waiting", total=1) for item in items}
+        # By position: a lecture may render the same scene twice with other parameters.
+        tasks = [progress.add_task(f"{_label(item)}: waiting", total=1) for item in items]
 
-        def work(item: BatchItem) -> BatchResult:
-            progress.update(tasks[item.name], description=f"{item.name}: rendering")
+        def work(index: int) -> BatchResult:
+            item = items[index]
+            progress.update(tasks[index], description=f"{_label(item)}: rendering")
             result = _run(item)
             state = "done" if result.ok else "FAILED"
-            progress.update(tasks[item.name], description=f"{item.name}: {state}", completed=1)
+            progress.update(tasks[index], description=f"{_label(item)}: {state}", completed=1)
             return result
 
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            for result in pool.map(work, items):
-                results[result.name] = result
-    return [results[item.name] for item in items]
+            return list(pool.map(work, range(len(items))))
+
+
+def _label(item: BatchItem) -> str:
+    return item.label or item.name
 
 
 def summary_table(results: list[BatchResult]) -> Table:

@@ -74,6 +74,8 @@ class RenderOptions:
     width: int | None = None  # gif only, pixels; default the quality's width
     at: tuple[float, ...] = ()  # png: stills at these seconds
     frames: int | None = None  # png: this many stills, evenly spaced, the last at the end
+    subtitles: bool = False  # gif: NAME.srt beside it too (a lecture's notes quote them)
+    notes_gif: bool = False  # mp4: NAME.gif too, from the same frames (--width, --fps)
 
 
 @dataclass(frozen=True)
@@ -96,9 +98,12 @@ def check_options(options: RenderOptions) -> None:
         if value not in allowed:
             raise OutputError(f"{option}: must be one of {', '.join(allowed)} (got {value[:40]!r})")
     fmt = options.fmt
-    if options.fps is not None and (fmt != "gif" or not 1 <= options.fps <= 60):
+    if options.notes_gif and fmt != "mp4":
+        raise OutputError("--notes-gif: only with --format mp4")
+    gif = fmt == "gif" or options.notes_gif
+    if options.fps is not None and (not gif or not 1 <= options.fps <= 60):
         raise OutputError("--fps: only with --format gif, from 1 to 60")
-    if options.width is not None and (fmt != "gif" or not 64 <= options.width <= 3840):
+    if options.width is not None and (not gif or not 64 <= options.width <= 3840):
         raise OutputError("--width: only with --format gif, from 64 to 3840 pixels")
     if options.at and options.frames is not None:
         raise OutputError("--at: give either --at or --frames, not both")
@@ -108,6 +113,8 @@ def check_options(options: RenderOptions) -> None:
         raise OutputError(f"--at: at most {MAX_STILLS} stills")
     if options.frames is not None and (fmt != "png" or not 1 <= options.frames <= MAX_STILLS):
         raise OutputError(f"--frames: only with --format png, from 1 to {MAX_STILLS}")
+    if options.subtitles and fmt != "gif":
+        raise OutputError("--subtitles: only with --format gif (videos always have them)")
     if options.transparent and not (fmt == "webm" or (fmt == "png" and not stills(options))):
         raise OutputError("--transparent: only for webm or the last-frame png")
 
@@ -255,9 +262,11 @@ def render_trace(
         if options.fmt == "gif":
             _render_gif(scene, media / "scene.gif", options)
             install_file(media / "scene.gif", out)
+            if options.subtitles:
+                return RenderResult([out], _install_subtitles(scene, media, out))
             return RenderResult([out])
         if options.fmt == "mp4":
-            return _render_mp4(scene, media, out, options.lang)
+            return _render_mp4(scene, media, out, options)
         scene.render()
         writer = scene.renderer.file_writer
         if options.fmt == "png" and not stills(options):
@@ -296,14 +305,13 @@ def _install_last_frame(png: Path, out: Path, transparent: bool) -> None:
     write_atomic(out, buf.getvalue())
 
 
-def _render_gif(scene: Any, gif: Path, options: RenderOptions) -> None:
-    """Render ``scene`` into ``gif``, its frames streamed to ffmpeg as they are drawn."""
+def _gif_writer(gif: Path, options: RenderOptions) -> Any:
+    """A GIF writer for the current Manim configuration's frames."""
     from manim import config
 
-    from explain.scenes.engine.frame_hook import render_into
     from explain.scenes.output.gif import GifWriter
 
-    writer = GifWriter(
+    return GifWriter(
         gif,
         gif.parent,
         size=(config.pixel_width, config.pixel_height),
@@ -311,37 +319,60 @@ def _render_gif(scene: Any, gif: Path, options: RenderOptions) -> None:
         fps=options.fps or min(GIF_FPS, int(config.frame_rate)),
         width=options.width,
     )
-    render_into(scene, writer)
 
 
-def _render_mp4(scene: Any, media: Path, out: Path, lang: str) -> RenderResult:
+def _render_gif(scene: Any, gif: Path, options: RenderOptions) -> None:
+    """Render ``scene`` into ``gif``, its frames streamed to ffmpeg as they are drawn."""
+    from explain.scenes.engine.frame_hook import render_into
+
+    render_into(scene, _gif_writer(gif, options))
+
+
+def _render_mp4(scene: Any, media: Path, out: Path, options: RenderOptions) -> RenderResult:
     """Render ``scene`` as one H.264 stream encoded while it draws; its captions go into
-    the file as a subtitle track and beside it as .srt and .vtt."""
+    the file as a subtitle track and beside it as .srt and .vtt (and with ``notes_gif`` a
+    GIF beside it, from the same frames)."""
     from manim import config
 
     from explain.scenes.engine.frame_hook import render_into
+    from explain.scenes.output.tee import TeeSink
     from explain.scenes.output.video import Mp4Writer, write_subtitles
 
     movie = media / "scene.mp4"
-    options = {"crf": "23", **MANIM_SETTINGS["video_encoder_options"]}  # Manim's, ours over
+    encoder = {"crf": "23", **MANIM_SETTINGS["video_encoder_options"]}  # Manim's, ours over
     writer = Mp4Writer(
         movie,
         size=(config.pixel_width, config.pixel_height),
         frame_rate=config.frame_rate,
-        options=options,
+        options=encoder,
     )
-    render_into(scene, writer)
+    gif = media / "scene.gif"
+    render_into(scene, TeeSink(writer, _gif_writer(gif, options)) if options.notes_gif else writer)
+    paths = [out]
+    if options.notes_gif:
+        install_file(gif, out.with_suffix(".gif"))
+        paths.append(out.with_suffix(".gif"))
     srt = media / "scene.srt"
     if not write_subtitles(scene.renderer.file_writer, srt):
         install_file(movie, out)
-        return RenderResult([out])
-    mux_subtitles(movie, srt, media / "with-subtitles.mp4", lang)
+        return RenderResult(paths)
+    mux_subtitles(movie, srt, media / "with-subtitles.mp4", options.lang)
     (media / "scene.vtt").write_text(srt_to_vtt(srt.read_text(encoding="utf-8")), "utf-8")
     install_file(media / "with-subtitles.mp4", out)
     srt_out, vtt_out = out.with_suffix(".srt"), out.with_suffix(".vtt")
     install_file(srt, srt_out)
     install_file(media / "scene.vtt", vtt_out)
-    return RenderResult([out], srt_out, vtt_out)
+    return RenderResult(paths, srt_out, vtt_out)
+
+
+def _install_subtitles(scene: Any, media: Path, out: Path) -> Path | None:
+    """The scene's captions as ``out`` with the suffix .srt, if it had any."""
+    from explain.scenes.output.video import write_subtitles
+
+    if not write_subtitles(scene.renderer.file_writer, media / "scene.srt"):
+        return None
+    install_file(media / "scene.srt", out.with_suffix(".srt"))
+    return out.with_suffix(".srt")
 
 
 def _duration(video: Path) -> tuple[float, int]:

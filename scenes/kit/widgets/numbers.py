@@ -7,32 +7,17 @@ one :class:`TextFactory` and asks it for every number and label.
 
 from __future__ import annotations
 
-import math
-
 from manim import Text
 
 from explain.scenes.kit.theme import Theme
+
+# Re-exported: the scenes take both from here; number_format has them without Manim.
+from explain.scenes.kit.widgets.number_format import MINUS as MINUS
+from explain.scenes.kit.widgets.number_format import format_number as format_number
 from explain.scenes.kit.widgets.text_cache import TextDiskCache
 
 # Manim's Text of font_size F has digits about F / 96 scene units tall.
 FONT_SIZE_PER_UNIT = 96.0
-MINUS = "\u2212"
-
-
-def format_number(value: float, decimals: int = 2) -> str:
-    """Integers without a decimal point; others rounded to ``decimals``; a true minus sign.
-
-    Formatting only: the value itself always comes from a trace.
-    """
-    if not math.isfinite(value):
-        raise ValueError("refusing to draw a non-finite number")
-    if float(value).is_integer() and abs(value) < 1e15:
-        text = str(int(value))
-    else:
-        text = f"{value:.{decimals}f}"
-        if text.strip("-0.") == "":  # a tiny value rounded to zero: show 0, not -0.00
-            text = f"{0:.{decimals}f}"
-    return text.replace("-", MINUS)
 
 
 def drop_svg_sources(text: Text) -> Text:
