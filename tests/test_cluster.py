@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 from explain.scenes.app import cluster
 from explain.scenes.app.batch import BatchItem, BatchResult
-from explain.scenes.app.cluster_task import identity, render_task
+from explain.scenes.app.cluster_task import TaskOutput, identity, render_task
 from explain.scenes.cli import app
 
 distributed = pytest.importorskip("distributed")
@@ -201,3 +201,88 @@ def test_gallery_sends_every_scene_to_the_cluster(
     assert [i.name for i in items] == [e.name for e in SCENES]
     assert all(i.out == Path("renders/gallery") / f"{i.name}.gif" for i in items)
     assert (tmp_path / "renders" / "README.md").is_file()
+
+
+class FakeFuture:
+    """A task that is queued for ``queued`` polls, then runs, then is done."""
+
+    def __init__(self, key: str, output: TaskOutput, polls_until_done: int) -> None:
+        self.key = key
+        self.output = output
+        self.polls_left = polls_until_done
+
+    def done(self) -> bool:
+        return self.polls_left <= 0
+
+    def result(self) -> TaskOutput:
+        return self.output
+
+    def release(self) -> None:
+        pass
+
+
+class FakeClient:
+    """The scheduler's view: each poll, every unfinished task is assigned to worker A."""
+
+    def __init__(self, futures: list[FakeFuture], started: dict[str, str]) -> None:
+        self.futures = futures
+        self.started = started
+        self.seen: list[dict[str, list[str]]] = []
+
+    def processing(self) -> dict[str, list[str]]:
+        for future in self.futures:
+            future.polls_left -= 1
+        live = [f for f in self.futures if not f.done()]
+        if live:  # the first unfinished task starts rendering; the others are queued
+            self.started[live[0].key] = "tcp://A"
+        view = {"tcp://A": [f.key for f in live]}
+        self.seen.append(view)
+        return view
+
+
+def test_the_display_tells_running_from_queued_and_writes_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cluster, "POLL_S", 0.0)
+    ok = TaskOutput("avgpool", True, "", 1.5, "tcp://A", {"avgpool.mp4": b"v", "avgpool.srt": b"s"})
+    bad = TaskOutput("maxpool", False, "error: stride: must be ...", 0.1, "tcp://A")
+    futures = [FakeFuture("k0", ok, 2), FakeFuture("k1", bad, 4)]
+    started: dict[str, str] = {}
+    client = FakeClient(futures, started)
+    items = [
+        BatchItem("avgpool", tmp_path / "out" / "avgpool.mp4", ()),
+        BatchItem("maxpool", tmp_path / "out" / "maxpool.mp4", ()),
+    ]
+    calls: list[tuple[str, ...]] = []
+    for method in ("running", "queued"):
+        monkeypatch.setattr(
+            cluster._Board,
+            method,
+            lambda self, i, worker, m=method: calls.append((m, items[i].name, worker)),
+        )
+    text = io.StringIO()
+    results = cluster._follow(client, items, futures, started, Console(file=text, width=120))
+    assert [(r.name, r.ok, r.message) for r in results] == [
+        ("avgpool", True, "done on tcp://A"),
+        ("maxpool", False, "error: stride: must be ..."),
+    ]
+    assert (tmp_path / "out" / "avgpool.mp4").read_bytes() == b"v"
+    assert (tmp_path / "out" / "avgpool.srt").read_bytes() == b"s"
+    assert not (tmp_path / "out" / "maxpool.mp4").exists()
+    # First poll: avgpool renders on A, maxpool waits behind it; then maxpool runs.
+    assert calls[:3] == [
+        ("running", "avgpool", "tcp://A"),
+        ("queued", "maxpool", "tcp://A"),
+        ("running", "maxpool", "tcp://A"),
+    ]
+    shown = text.getvalue()
+    assert "cluster, 1 worker(s): 2 done, 0 running, 0 waiting" in shown
+    assert "avgpool: done on tcp://A" in shown and "maxpool: FAILED" in shown
+
+
+def test_a_worker_cannot_write_outside_the_folder(tmp_path: Path) -> None:
+    evil = TaskOutput("avgpool", True, "", 1.0, "tcp://B", {"../escape.mp4": b"x"})
+    item = BatchItem("avgpool", tmp_path / "avgpool.mp4", ())
+    result = cluster._collect(item, FakeFuture("k", evil, 0))
+    assert not result.ok and "unexpected file name" in result.message
+    assert list(tmp_path.parent.glob("escape.mp4")) == []

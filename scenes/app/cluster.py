@@ -13,6 +13,7 @@ module (and Dask with it): without ``--scheduler`` nothing here is loaded.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 import uuid
@@ -100,8 +101,14 @@ def render_on_cluster(items: list[BatchItem], address: str, console: Console) ->
     """
     expected = identity()
     client = connect(address)
+    started: dict[str, str] = {}  # task key -> the worker where its render last started
+
+    def note_start(event: tuple[float, dict[str, str]]) -> None:
+        started[event[1]["key"]] = event[1]["at"]
+
     try:
         check_workers(client, expected)
+        client.subscribe_topic(cluster_task.STARTED_TOPIC, note_start)
         futures = [
             client.submit(
                 render_task,
@@ -115,7 +122,7 @@ def render_on_cluster(items: list[BatchItem], address: str, console: Console) ->
             )
             for index, item in enumerate(items)
         ]
-        return _follow(client, items, futures, console)
+        return _follow(client, items, futures, started, console)
     finally:
         client.close()
 
@@ -137,6 +144,10 @@ class _Board:
         name = self.items[index].name
         self.progress.update(self.rows[index], description=f"{name}: running on {worker}")
 
+    def queued(self, index: int, worker: str) -> None:
+        name = self.items[index].name
+        self.progress.update(self.rows[index], description=f"{name}: queued on {worker}")
+
     def finished(self, index: int, result: BatchResult) -> None:
         state = result.message if result.ok else "FAILED"
         text = f"{result.name}: {state}"
@@ -149,7 +160,11 @@ class _Board:
 
 
 def _follow(
-    client: Any, items: list[BatchItem], futures: list[Any], console: Console
+    client: Any,
+    items: list[BatchItem],
+    futures: list[Any],
+    started: dict[str, str],
+    console: Console,
 ) -> list[BatchResult]:
     """Poll the scheduler until every task is done, writing each scene's files as it lands."""
     results: dict[int, BatchResult] = {}
@@ -165,10 +180,13 @@ def _follow(
                     continue
                 if future.done():
                     results[index] = _collect(items[index], future)
+                    future.release()  # the worker may now drop the files' bytes
                     board.finished(index, results[index])
-                elif future.key in where:
-                    running += 1
+                elif future.key in where and started.get(future.key) == where[future.key]:
+                    running += 1  # assigned to a worker and its render started there
                     board.running(index, where[future.key])
+                elif future.key in where:
+                    board.queued(index, where[future.key])
             board.totals(workers, len(results), running)
             if len(results) == len(items):
                 return [results[i] for i in range(len(items))]
@@ -177,7 +195,8 @@ def _follow(
 
 
 def _poll(client: Any) -> tuple[int, dict[str, str]]:
-    """How many workers the scheduler has, and which worker each running task is on."""
+    """How many workers the scheduler has, and which worker each task is assigned to
+    (running there, or queued behind the one running)."""
     try:
         processing = client.processing()
     except (OSError, TimeoutError) as err:
@@ -202,7 +221,9 @@ def _collect(item: BatchItem, future: Any) -> BatchResult:
     """The result of one finished task; a successful render's files written beside item.out."""
     try:
         output: TaskOutput = future.result()
-    except Exception as err:  # KilledWorker (it died too often), or an error raised twice
+    except (Exception, asyncio.CancelledError) as err:
+        # KilledWorker (the task's workers died too often), an error raised on both tries,
+        # or a task the scheduler cancelled (it restarted).
         return BatchResult(item.name, item.out, 0.0, False, f"{type(err).__name__}: {err}"[:200])
     if not output.ok:
         return BatchResult(item.name, item.out, output.seconds, False, output.message)

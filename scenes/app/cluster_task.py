@@ -43,13 +43,21 @@ def identity() -> str:
     return f"explain {version} (code {code_fingerprint()[:12]})"
 
 
-def _worker_name() -> str:
+# The event a task logs when its render starts, so that the client's progress display can
+# tell a render running on a worker from one only queued there.
+STARTED_TOPIC = "explain-render-started"
+
+
+def _announce_start() -> str:
+    """This worker's address, after telling the scheduler that this task starts rendering."""
     from distributed import get_worker
 
     try:
-        return str(get_worker().address)
+        worker = get_worker()
     except ValueError:  # called outside a worker (a direct call)
         return "local"
+    worker.log_event(STARTED_TOPIC, {"key": str(worker.get_current_task()), "at": worker.address})
+    return str(worker.address)
 
 
 def render_task(name: str, args: tuple[str, ...], out_name: str, expected: str) -> TaskOutput:
@@ -58,7 +66,7 @@ def render_task(name: str, args: tuple[str, ...], out_name: str, expected: str) 
     ``args`` are `explain render` options (``--set k=v`` included); ``out_name`` is the
     file name the client wants; ``expected`` the client's :func:`identity`.
     """
-    worker = _worker_name()
+    worker = _announce_start()
     own = identity()
     if own != expected:
         message = f"worker {worker} runs {own}, the client {expected}"
