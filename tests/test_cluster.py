@@ -12,6 +12,7 @@ import os
 import signal
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from typer.testing import CliRunner
 
 from explain.scenes.app import cluster
 from explain.scenes.app.batch import BatchItem, BatchResult
-from explain.scenes.app.cluster_task import TaskOutput, identity, render_task
+from explain.scenes.app.cluster_task import STARTED_TOPIC, TaskOutput, identity, render_task
 from explain.scenes.cli import app
 
 distributed = pytest.importorskip("distributed")
@@ -73,28 +74,40 @@ def test_render_all_on_the_cluster_writes_every_file(scheduler: str, tmp_path: P
             assert image.n_frames > 50 and image.size == (854, 480)
 
 
-def kill_first_worker_to_run(scheduler: str, key_prefix: str, killed: list[int]) -> None:
-    """Wait until a task whose key starts with ``key_prefix`` runs, then SIGKILL its worker."""
+def kill_the_worker_that_starts(
+    scheduler: str, key_prefix: str, ready: threading.Event, killed: list[int]
+) -> None:
+    """SIGKILL the worker where a task whose key starts with ``key_prefix`` starts rendering."""
     with distributed.Client(scheduler, set_as_default=False) as client:
         pids = client.run(os.getpid)
-        for _ in range(600):
-            for worker, keys in client.processing().items():
-                if any(str(k).startswith(key_prefix) for k in keys):
-                    os.kill(pids[worker], signal.SIGKILL)
-                    killed.append(pids[worker])
-                    return
-            threading.Event().wait(0.05)
+        started: dict[str, str] = {}
+
+        def on_start(event: tuple[float, dict[str, str]]) -> None:
+            if event[1]["key"].startswith(key_prefix):
+                started.setdefault("worker", event[1]["at"])
+
+        client.subscribe_topic(STARTED_TOPIC, on_start)
+        ready.set()
+        for _ in range(1200):  # at most about a minute
+            if "worker" in started:
+                time.sleep(0.5)  # well into the render
+                os.kill(pids[started["worker"]], signal.SIGKILL)
+                killed.append(pids[started["worker"]])
+                return
+            time.sleep(0.05)
 
 
 @pytest.mark.render
 def test_a_worker_killed_mid_task_is_replaced(scheduler: str, tmp_path: Path) -> None:
     items = [BatchItem(n, tmp_path / f"{n}.mp4", ("--format", "mp4")) for n in ("maxpool", "sgd")]
     killed: list[int] = []
+    ready = threading.Event()
     killer = threading.Thread(
-        target=kill_first_worker_to_run, args=(scheduler, "explain-0-maxpool", killed)
+        target=kill_the_worker_that_starts, args=(scheduler, "explain-0-maxpool", ready, killed)
     )
     killer.start()
     try:
+        assert ready.wait(30)
         results = cluster.render_on_cluster(items, scheduler, quiet())
     finally:
         killer.join()
