@@ -45,6 +45,13 @@ SetOption = Annotated[
     ),
 ]
 SceneArg = Annotated[str, typer.Argument(help="Scene name; `explain list` shows them all.")]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Render on the Dask cluster at this scheduler, e.g. tcp://10.0.0.5:8786"
+        " (default: local processes, see --jobs)."
+    ),
+]
 
 
 def fail(message: str, code: int = USAGE_EXIT) -> typer.Exit:
@@ -179,6 +186,13 @@ def render(
     ] = True,
     all_: Annotated[bool, typer.Option("--all", help="Render every scene.")] = False,
     jobs: Annotated[int, typer.Option(help="With --all: scenes rendered at once.")] = 2,
+    out_dir: Annotated[
+        Path, typer.Option(help="With --all: the folder the files go to (created if missing).")
+    ] = DEFAULT_OUTPUT_DIR,
+    only: Annotated[
+        str | None, typer.Option(help="With --all: only these scenes, NAME,NAME (comma list).")
+    ] = None,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Render a scene to renders/NAME.mp4 (or gif, png stills, webm)."""
     from explain.scenes.app.render import RenderOptions, check_options
@@ -205,8 +219,11 @@ def render(
             raise OutputError(
                 "--all: renders every scene with its defaults; give no NAME, --out or --set"
             )
-        _render_all(options, jobs, force)
+        names = [n.strip() for n in only.split(",")] if only is not None else None
+        _render_batch(out_dir, options.fmt, _option_args(options, force), jobs, scheduler, names)
         return
+    if out_dir != DEFAULT_OUTPUT_DIR or only is not None or scheduler is not None:
+        raise OutputError("--out-dir, --only, --scheduler: only with --all (one scene: --out)")
     _render_one(get(name or DEFAULT_SCENE), set_ or [], out, options, force, verify)
 
 
@@ -268,18 +285,36 @@ def _option_args(options: Any, force: bool) -> tuple[str, ...]:
     return tuple(args)
 
 
-def _render_batch(folder: Path, suffix: str, args: tuple[str, ...], jobs: int) -> list[Any]:
-    """Every registered scene into ``folder``, ``jobs`` processes at once, with progress."""
+def _render_batch(
+    folder: Path,
+    suffix: str,
+    args: tuple[str, ...],
+    jobs: int,
+    scheduler: str | None = None,
+    names: list[str] | None = None,
+) -> list[Any]:
+    """Every registered scene (or those named) into ``folder``, with progress: ``jobs``
+    processes at once here, or one task each on the Dask cluster at ``scheduler``."""
     from rich.console import Console
 
     from explain.scenes.app.batch import BatchItem, render_many, summary_table
+    from explain.scenes.output.files import OutputError
 
     if not 1 <= jobs <= 16:
         raise ParamError("--jobs", "must be an integer from 1 to 16")
-    folder.mkdir(parents=True, exist_ok=True)
-    items = [BatchItem(e.name, folder / f"{e.name}.{suffix}", args) for e in all_scenes()]
+    entries = all_scenes() if names is None else [get(name) for name in names]
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"--out-dir: {str(folder)[:80]!r} is a file; give a folder")
+    items = [BatchItem(e.name, folder / f"{e.name}.{suffix}", args) for e in entries]
     console = Console(stderr=True)
-    results = render_many(items, jobs, console)
+    if scheduler is None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise OutputError(f"--out-dir: cannot create {str(folder)[:80]!r}: {err}") from None
+        results = render_many(items, jobs, console)
+    else:  # the folder is made when the first file arrives
+        results = _render_on_cluster(items, scheduler, console)
     console.print(summary_table(results))
     failed = [r.name for r in results if not r.ok]
     if failed:
@@ -287,8 +322,15 @@ def _render_batch(folder: Path, suffix: str, args: tuple[str, ...], jobs: int) -
     return results
 
 
-def _render_all(options: Any, jobs: int, force: bool) -> None:
-    _render_batch(DEFAULT_OUTPUT_DIR, options.fmt, _option_args(options, force), jobs)
+def _render_on_cluster(items: list[Any], scheduler: str, console: Any) -> list[Any]:
+    # Dask is imported here only: without --scheduler nothing of it loads.
+    from explain.scenes.app.cluster import ClusterError, check_address, render_on_cluster
+
+    check_address(scheduler)
+    try:
+        return render_on_cluster(items, scheduler, console)
+    except ClusterError as err:
+        raise fail(str(err), 1) from None
 
 
 @app.command()
@@ -376,13 +418,14 @@ def plot(
 def gallery(
     jobs: Annotated[int, typer.Option(help="Scenes rendered at once.")] = 2,
     force: Annotated[bool, typer.Option(help="Render even unchanged scenes.")] = False,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Render every scene as a small GIF into renders/gallery/ and write renders/README.md."""
     from explain.scenes.app.gallery import GALLERY_DIR, GALLERY_PAGE, gallery_args, gallery_markdown
     from explain.scenes.output.files import write_atomic
 
     args = gallery_args() + (("--force",) if force else ())
-    results = _render_batch(GALLERY_DIR, "gif", args, jobs)
+    results = _render_batch(GALLERY_DIR, "gif", args, jobs, scheduler)
     sizes = {r.name: r.size_kb for r in results}
     write_atomic(GALLERY_PAGE, gallery_markdown(all_scenes(), sizes).encode())
     typer.echo(f"wrote {GALLERY_PAGE} ({len(results)} scenes)")

@@ -5,7 +5,7 @@
   never imports manim, nor the kit, topics or app; topics use the kit, never the engine;
   the kit never imports a topic or the app;
 - no import cycles between modules;
-- ``explain list`` and ``--help`` import neither torch nor manim.
+- ``explain list`` and ``--help`` import neither torch nor manim, nor Dask.
 """
 
 from __future__ import annotations
@@ -153,3 +153,10 @@ def test_list_and_help_import_neither_torch_nor_manim() -> None:
     )
     modules = imported_after(code)
     assert "torch" not in modules and "manim" not in modules
+    assert "distributed" not in modules and "dask" not in modules
+
+
+def test_the_local_batch_does_not_import_dask() -> None:
+    # Only --scheduler loads Dask (scenes/app/cluster.py); local batches never pay for it.
+    modules = imported_after("import explain.scenes.cli, explain.scenes.app.batch")
+    assert "distributed" not in modules and "dask" not in modules

@@ -230,10 +230,12 @@ def _write_stamp(out: Path, key: str, result: RenderResult) -> None:
 MEDIA_PREFIX = "explain-media-"
 
 
-def remove_stale_media() -> None:
-    """Delete media folders left by renders whose process was killed (SIGKILL cannot clean)."""
-    for folder in Path(tempfile.gettempdir()).glob(f"{MEDIA_PREFIX}*-*"):
-        pid_text = folder.name[len(MEDIA_PREFIX) :].split("-", 1)[0]
+def remove_stale_media(prefix: str = MEDIA_PREFIX) -> None:
+    """Delete media folders left by renders whose process was killed (SIGKILL cannot clean).
+
+    A folder is named ``{prefix}{pid}-...`` after the process that made it."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{prefix}*-*"):
+        pid_text = folder.name[len(prefix) :].split("-", 1)[0]
         if not pid_text.isdigit() or int(pid_text) == os.getpid():
             continue
         try:
