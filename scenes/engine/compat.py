@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from manim import Animation, Camera, Mobject, Scene, VMobject
 from manim.animation.composition import AnimationGroup
+from manim.animation.fading import _Fade
 from manim.animation.movement import MoveAlongPath
 from manim.animation.transform import Transform
 from manim.mobject.types.image_mobject import AbstractImageMobject
@@ -160,6 +161,8 @@ RELIES_ON: tuple[Reliance, ...] = (
         )
     ),
     Reliance(Animation, "is_introducer", _TWEENS, "(self) -> 'bool'"),
+    # OpacityFade repeats its arithmetic: fade(1), shift by zero, scale(1) about the centre.
+    Reliance(_Fade, "_create_faded_mobject", _TWEENS, "(self, fadeIn: 'bool') -> 'Mobject'"),
     Reliance(Mobject, "get_family", _TWEENS, "(self, recurse: 'bool' = True) -> 'list[Mobject]'"),
     # kit/base.py and frame_hook.py: a scene's render, frame by frame.
     Reliance(Scene, "render", _HOOK, "(self, preview: 'bool' = False) -> 'bool'"),

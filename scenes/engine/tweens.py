@@ -161,6 +161,15 @@ class OpacityFade(StateTween):
             # member's part is (k, 4), so alphas are every fourth value.
             faded = shown.copy()
             faded[3::4] = 0.0
+        elif name == "points":
+            # The faded copy is also scaled by 1 about its centre (Mobject.scale(1) in
+            # _Fade._create_faded_mobject): (p - c) + c, which can differ from p in the
+            # last bit, and Cairo's rounding to 1/256 pixel then, now and then, draws a
+            # pixel one level apart. The same arithmetic here keeps the frames equal.
+            centre = np.array(cast(Mobject, self.mobject).get_critical_point(ORIGIN), copy=True)
+            faded = shown.reshape(-1, 3) - centre  # (P, 3), every member's points
+            faded += centre
+            faded = faded.reshape(-1)
         return (faded, shown) if self.appear else (shown, faded)
 
     @replaces(Animation, "clean_up_from_scene", "(self, scene: 'Scene') -> 'None'")
