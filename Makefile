@@ -2,7 +2,7 @@
 # without make on a fresh Debian machine. Both install what they need first.
 VENV := .venv
 
-.PHONY: setup demo test lint bench
+.PHONY: setup demo test test-fast lint bench
 
 setup:
 	@bash scripts/setup.sh
@@ -12,6 +12,9 @@ demo:
 
 test:
 	@bash scripts/test.sh
+
+test-fast:
+	@bash scripts/test.sh --fast
 
 lint: setup
 	$(VENV)/bin/ruff check mlcore scenes tests bench

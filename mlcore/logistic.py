@@ -147,14 +147,19 @@ def verify_logistic_trace(trace: Trace, tol: float = 1e-9) -> None:
     weights, biases = trace.tensors["weight"], trace.tensors["bias"]
     probs = torch.tensor(trace.tensors["probs"], dtype=torch.float64)  # (E+1, N)
     sample = torch.tensor(trace.tensors["sample_loss"], dtype=torch.float64)  # (E+1, N)
+    # One optimizer for the run; plain SGD (no momentum) keeps no state between steps.
+    w = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    b = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.SGD([w, b], lr=trace.params["lr"])
     for epoch in range(len(weights)):
         if epoch + 1 < len(weights):
             # Each update is replayed from the trace's own w and b with autograd and
             # torch.optim.SGD. Replaying the whole run instead would compare rounding
             # amplified over hundreds of steps of a large learning rate.
-            w = torch.tensor([weights[epoch]], dtype=torch.float64, requires_grad=True)
-            b = torch.tensor([biases[epoch]], dtype=torch.float64, requires_grad=True)
-            opt = torch.optim.SGD([w, b], lr=trace.params["lr"])
+            with torch.no_grad():
+                w.fill_(weights[epoch])
+                b.fill_(biases[epoch])
+            opt.zero_grad()
             F.binary_cross_entropy_with_logits(w * x + b, y).backward()
             opt.step()
             step_tol = tol * max(1.0, abs(weights[epoch + 1]), abs(biases[epoch + 1]))

@@ -1,7 +1,10 @@
-"""Shared test helpers: build a registered scene's trace, construct its scene without rendering."""
+"""Shared test helpers: build a registered scene's trace, construct its scene without
+rendering; and the check that a test drawing frames is marked for the slow tier."""
 
 from __future__ import annotations
 
+import functools
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -52,3 +55,42 @@ def media_dir(tmp_path: Path) -> Iterator[Path]:
     path = tmp_path / "media"
     path.mkdir()
     yield path
+
+
+# Tests that draw frames (pixels, stills, videos) are marked with one of these, so that
+# `pytest -m "not render and not frames"` is a fast tier for the edit loop.
+DRAWING_MARKERS = ("render", "frames")
+
+
+@pytest.fixture(autouse=True)
+def drawing_is_marked(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Fail a test that draws a frame in this process without a drawing marker.
+
+    Manim's dry runs (construct_scene) draw too but write nothing, and stay in the fast
+    tier. Renders in subprocesses are not seen here; their tests are marked by hand.
+    Only checked once manim is imported (every worker imports it while collecting)."""
+    if any(request.node.get_closest_marker(m) for m in DRAWING_MARKERS):
+        yield
+        return
+    if "manim" not in sys.modules:
+        yield
+        return
+    from manim import Camera, config
+
+    drawn: list[bool] = []
+    capture = Camera.capture_mobjects
+
+    @functools.wraps(capture)
+    def noted(self: Camera, *args: Any, **kwargs: Any) -> None:
+        if not config.dry_run:
+            drawn.append(True)
+        capture(self, *args, **kwargs)
+
+    monkeypatch.setattr(Camera, "capture_mobjects", noted)
+    yield
+    if drawn:
+        pytest.fail(
+            f"{request.node.nodeid} draws frames: mark it @pytest.mark.frames (in memory) "
+            "or @pytest.mark.render (writes files)",
+            pytrace=False,
+        )

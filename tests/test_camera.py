@@ -9,6 +9,8 @@ import pytest
 
 from explain.scenes.kit.widgets.heatmap import HeatMap
 
+pytestmark = pytest.mark.frames  # every test draws frames and compares pixels
+
 
 def draw(camera_class: type, make: Callable[[], list]) -> np.ndarray:
     """The frame a camera draws for the mobjects ``make`` builds, over a non-uniform

@@ -63,6 +63,7 @@ def _frames(tmp_path: Path, appear: Fade, vanish: Fade) -> tuple[list[np.ndarray
     return frames, scene
 
 
+@pytest.mark.frames
 def test_fades_draw_the_frames_manims_fades_draw(tmp_path: Path) -> None:
     ours, scene = _frames(tmp_path / "ours", fade_in, fade_out)
     manims, reference = _frames(tmp_path / "manim", FadeIn, FadeOut)

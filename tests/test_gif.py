@@ -41,7 +41,10 @@ from explain.scenes.topics.pool import PoolScene
 from tests.conftest import build_trace
 from tests.test_files import start_render, wait_for_media
 
-pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+pytestmark = [
+    pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc"),
+    pytest.mark.render,  # every test writes GIFs through ffmpeg
+]
 SIZE = (96, 64)  # (width, height) of the synthetic frames
 
 
@@ -289,7 +292,6 @@ class FailsAfterHalfASecond(PoolScene):
         super().play(*args, **kwargs)
 
 
-@pytest.mark.render
 def test_a_failed_gif_render_leaves_neither_file_nor_ffmpeg(tmp_path: Path) -> None:
     entry = dataclasses.replace(get("maxpool"), scene="tests.test_gif:FailsAfterHalfASecond")
     out = tmp_path / "pool.gif"
@@ -301,7 +303,6 @@ def test_a_failed_gif_render_leaves_neither_file_nor_ffmpeg(tmp_path: Path) -> N
     assert [p.name for p in tmp_path.iterdir()] == ["pool.gif"]
 
 
-@pytest.mark.render
 def test_ffmpeg_failure_is_one_line_and_writes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -317,7 +318,6 @@ def test_ffmpeg_failure_is_one_line_and_writes_nothing(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ffmpeg"]
 
 
-@pytest.mark.render
 def test_gif_lasts_as_long_as_the_mp4_with_no_subtitles(tmp_path: Path) -> None:
     runner = CliRunner()
     for fmt in ("mp4", "gif"):
@@ -339,7 +339,6 @@ def test_gif_lasts_as_long_as_the_mp4_with_no_subtitles(tmp_path: Path) -> None:
     assert written == ["maxpool.gif"]  # no subtitles
 
 
-@pytest.mark.render
 def test_gif_of_a_3d_scene(tmp_path: Path) -> None:
     out = tmp_path / "saddle.gif"
     args = ["render", "saddle-3d", "--format", "gif", "--width", "320", "--out", str(out)]
@@ -354,7 +353,6 @@ def test_gif_of_a_3d_scene(tmp_path: Path) -> None:
     assert np.abs(first.astype(int) - last).mean() > 5  # the surface moved and turned
 
 
-@pytest.mark.render
 def test_interrupted_gif_render_kills_ffmpeg_and_keeps_previous_output(tmp_path: Path) -> None:
     tmpdir = tmp_path / "tmp"
     tmpdir.mkdir()

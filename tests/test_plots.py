@@ -21,6 +21,8 @@ from explain.scenes.kit.i18n import TABLES
 from tests.conftest import build_trace
 from tests.test_cli import assert_usage_error, run
 
+pytestmark = pytest.mark.render  # matplotlib figures drawn and written as PNG and SVG
+
 CUSTOM_SADDLE = "x**2 - y**2 + 0.05*x**4"
 
 

@@ -1,7 +1,12 @@
-"""Drawing less draws the same pixels: every frame of a scene, rendered with
-scenes/redraw.py, scenes/static_layers.py, scenes/camera.py and scenes/widgets/fade.py,
-equals the frame plain Manim draws (its own redraw rule, renderer and camera, its FadeIn,
-FadeOut and ``.animate`` moves)."""
+"""Drawing less draws the same pixels: the frames of every registered scene, rendered with
+scenes/engine (redraw.py, static_layers.py, camera.py, tweens.py), equal the frames plain
+Manim draws (its own redraw rule, renderer and camera, its FadeIn, FadeOut and ``.animate``
+moves).
+
+Every scene in the registry is compared at a reduced size and frame rate (a sample of
+its moments: every play, fewer frames within each), so that a new scene is covered
+without being listed here; six scenes that exercise the engine most are also compared at
+the render's own low quality, frame for frame."""
 
 from __future__ import annotations
 
@@ -24,13 +29,22 @@ from tests.conftest import build_trace
 # text (rnn-unroll), 61 images fading in, shifted (cnn-shapes; scenes/camera.py draws
 # them). Each renders twice at low quality.
 CHECKED = ["conv-stride", "maxpool", "backprop", "gradient-descent", "rnn-unroll", "cnn-shapes"]
+# Every scene, smaller (16:9 like the renders) and at 5 frames a second: all of its plays
+# and backgrounds, a third of low quality's frames, a quarter of its pixels.
+SAMPLED = {"pixel_width": 448, "pixel_height": 252, "frame_rate": 5}
+ALL_SCENES = [e.name for e in SCENES]
 
 
 def render_frames(
-    name: str, tmp_path: Path, precise: bool, take: Callable[[np.ndarray], None]
+    name: str,
+    tmp_path: Path,
+    precise: bool,
+    take: Callable[[np.ndarray], None],
+    sizes: dict[str, Any] | None = None,
 ) -> None:
-    """Hand every frame of the scene's default render to ``take`` (a still one per repeat)."""
-    from manim import FadeIn, FadeOut, tempconfig
+    """Hand every frame of the scene's default render to ``take`` (a still one per repeat),
+    at low quality changed by ``sizes`` (Manim's config keys)."""
+    from manim import FadeIn, FadeOut, ThreeDScene, tempconfig
     from manim.renderer.cairo_renderer import CairoRenderer
 
     from explain.scenes.app.render import MANIM_SETTINGS
@@ -38,6 +52,7 @@ def render_frames(
     entry = get(name)
     trace = build_trace(name)
     settings = dict(MANIM_SETTINGS, media_dir=str(tmp_path), quality="low_quality", format="none")
+    settings.update(sizes or {})
     manim_fades = patch.object(
         fade, "_fade", lambda mobs, appear, kw: (FadeIn if appear else FadeOut)(*mobs, **kw)
     )
@@ -47,8 +62,11 @@ def render_frames(
         plain.enter_context(manim_fades)
         plain.enter_context(manim_shifts)
     with tempconfig(settings), plain:
-        kwargs: dict[str, Any] = {} if precise else {"renderer": CairoRenderer()}
-        scene = entry.scene_class()(trace=trace, **kwargs)
+        scene_class = entry.scene_class()
+        # 3-D scenes draw with Manim's own renderer and camera already.
+        manims = precise or issubclass(scene_class, ThreeDScene)
+        kwargs: dict[str, Any] = {} if manims else {"renderer": CairoRenderer()}
+        scene = scene_class(trace=trace, **kwargs)
         scene.precise_redraw = precise
         add_frame = scene.renderer.add_frame
 
@@ -61,10 +79,9 @@ def render_frames(
         scene.render()
 
 
-@pytest.mark.parametrize("name", CHECKED)
-def test_every_frame_equals_manims_full_redraw(name: str, tmp_path: Path) -> None:
+def assert_frames_equal_manims(name: str, tmp_path: Path, sizes: dict[str, Any]) -> None:
     reference: list[np.ndarray] = []
-    render_frames(name, tmp_path / "reference", False, lambda f: reference.append(f.copy()))
+    render_frames(name, tmp_path / "reference", False, lambda f: reference.append(f.copy()), sizes)
     seen = 0
 
     def compare(frame: np.ndarray) -> None:
@@ -81,8 +98,20 @@ def test_every_frame_equals_manims_full_redraw(name: str, tmp_path: Path) -> Non
             )
         seen += 1
 
-    render_frames(name, tmp_path / "ours", True, compare)
-    assert seen == len(reference)
+    render_frames(name, tmp_path / "ours", True, compare, sizes)
+    assert seen == len(reference) > 10
+
+
+@pytest.mark.frames
+@pytest.mark.parametrize("name", ALL_SCENES)
+def test_every_scene_draws_manims_frames(name: str, tmp_path: Path) -> None:
+    assert_frames_equal_manims(name, tmp_path, SAMPLED)
+
+
+@pytest.mark.frames
+@pytest.mark.parametrize("name", CHECKED)
+def test_every_frame_equals_manims_full_redraw(name: str, tmp_path: Path) -> None:
+    assert_frames_equal_manims(name, tmp_path, {})
 
 
 def test_checked_scenes_are_registered() -> None:
@@ -90,6 +119,7 @@ def test_checked_scenes_are_registered() -> None:
     assert set(CHECKED) <= names
 
 
+@pytest.mark.frames
 def test_an_arc_path_redraws_what_it_passes_under(tmp_path: Path) -> None:
     """A square turned along a half circle (path_arc=PI) passes under a bar drawn after
     it, outside its start and end boxes: the bar must be redrawn on top, every frame."""

@@ -13,6 +13,7 @@ import pytest
 
 from explain.scenes.output.video import Mp4Writer, VideoError, write_subtitles
 
+pytestmark = pytest.mark.render  # MP4s encoded and decoded
 SIZE = (64, 48)  # (width, height)
 
 

@@ -28,6 +28,8 @@ from manim import Camera, VMobject
 from manim.mobject.types.image_mobject import AbstractImageMobject
 from PIL import Image
 
+from explain.scenes.engine.compat import replaces
+
 # Manim's threshold: a quadrilateral thinner than this, in pixels, draws nothing.
 MIN_THICKNESS = 0.5
 
@@ -42,10 +44,28 @@ FIXED_LIMIT = 2.0**31  # and 32 bits in all
 class SceneCamera(Camera):
     """The camera of every 2-D TraceScene: Manim's, drawing the same pixels faster."""
 
+    @replaces(
+        Camera,
+        "__init__",
+        "(self, background_image: 'str | None' = None, frame_center: 'Point3D' = array([0., "
+        "0., 0.]), image_mode: 'str' = 'RGBA', n_channels: 'int' = 4, "
+        "pixel_array_dtype: 'str' = 'uint8', cairo_line_width_multiple: 'float' = 0.01, "
+        "use_z_index: 'bool' = True, background: 'PixelArray | None' = None, "
+        "pixel_height: 'int | None' = None, pixel_width: 'int | None' = None, "
+        "frame_height: 'float | None' = None, frame_width: 'float | None' = None, "
+        "frame_rate: 'float | None' = None, "
+        "background_color: 'ParsableManimColor | None' = None, "
+        "background_opacity: 'float | None' = None, **kwargs: 'Any') -> 'None'",
+    )
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._paths: dict[tuple[Any, ...], cairo.Path] = {}
 
+    @replaces(
+        Camera,
+        "set_cairo_context_path",
+        "(self, ctx: 'cairo.Context', vmobject: 'VMobject') -> 'Self'",
+    )
     def set_cairo_context_path(self, ctx: cairo.Context, vmobject: VMobject) -> SceneCamera:
         points = vmobject.points  # (N, 3)
         if not len(points):
@@ -85,6 +105,11 @@ class SceneCamera(Camera):
             self._paths.clear()
         self._paths[key] = path
 
+    @replaces(
+        Camera,
+        "display_image_mobject",
+        "(self, image_mobject: 'AbstractImageMobject', pixel_array: 'np.ndarray') -> 'None'",
+    )
     def display_image_mobject(
         self, image_mobject: AbstractImageMobject, pixel_array: np.ndarray
     ) -> None:

@@ -21,6 +21,7 @@ import numpy as np
 from manim import Camera, Mobject, Scene, VMobject
 from manim.renderer.cairo_renderer import CairoRenderer
 
+from explain.scenes.engine.compat import replaces
 from explain.scenes.engine.redraw import SAFETY_PIXELS, mobject_boxes
 
 KEPT_BACKGROUNDS = 2
@@ -54,6 +55,15 @@ class Background:
 class LayeredRenderer(CairoRenderer):
     """Manim's Cairo renderer, building each static background from the previous one."""
 
+    @replaces(
+        CairoRenderer,
+        "__init__",
+        "(self, "
+        "file_writer_class: 'type[SceneFileWriter]' = "
+        "<class 'manim.scene.scene_file_writer.SceneFileWriter'>, "
+        "camera_class: 'type[Camera] | None' = None, skip_animations: 'bool' = False, "
+        "**kwargs: 'Any')",
+    )
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.backgrounds: list[Background] = []
@@ -64,12 +74,22 @@ class LayeredRenderer(CairoRenderer):
         self._displayed_count = 0
         self._displayed: list[Mobject] = []
 
+    @replaces(
+        CairoRenderer,
+        "add_frame",
+        "(self, frame: 'PixelArray', num_frames: 'int' = 1) -> 'None'",
+    )
     def add_frame(self, frame: np.ndarray, num_frames: int = 1) -> None:
         if not self.skip_animations:
             for listener in self.frame_listeners:
                 listener(frame, num_frames)
         super().add_frame(frame, num_frames)
 
+    @replaces(
+        CairoRenderer,
+        "save_static_frame_data",
+        "(self, scene: 'Scene', static_mobjects: 'Iterable[Mobject]') -> 'PixelArray | None'",
+    )
     def save_static_frame_data(self, scene: Any, static_mobjects: Iterable[Mobject]) -> Any:
         mobjects = list(static_mobjects)
         self.static_image = None
@@ -100,6 +120,13 @@ class LayeredRenderer(CairoRenderer):
         del self.backgrounds[KEPT_BACKGROUNDS:]
         return self.static_image
 
+    @replaces(
+        CairoRenderer,
+        "update_frame",
+        "(self, scene: 'Scene', mobjects: 'Iterable[Mobject] | None' = None, "
+        "include_submobjects: 'bool' = True, ignore_skipping: 'bool' = True, "
+        "**kwargs: 'Any') -> 'None'",
+    )
     def update_frame(
         self,
         scene: Scene,

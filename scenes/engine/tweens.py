@@ -18,8 +18,20 @@ from typing import Any, cast
 import numpy as np
 from manim import ORIGIN, Animation, FadeIn, FadeOut, Group, Mobject, Scene, VMobject
 
+from explain.scenes.engine.compat import replaces
+
 # Options of Manim's fades that move or stagger the mobject: those fades stay Manim's.
 MOVING_OPTIONS = ("shift", "target_position", "scale", "lag_ratio")
+# The signature of Animation.__init__ our tweens were written against (keyword arguments
+# are passed through to it).
+ANIMATION_INIT = (
+    "(self, mobject: 'Mobject | OpenGLMobject | None', lag_ratio: 'float' = 0.0, "
+    "run_time: 'float' = 1.0, rate_func: 'Callable[[float], float]' = <function smooth>, "
+    "reverse_rate_function: 'bool' = False, name: 'str' = None, remover: 'bool' = False, "
+    "suspend_mobject_updating: 'bool' = True, introducer: 'bool' = False, *, "
+    "_on_finish: 'Callable[[Scene], None]' = <function Animation.<lambda>>, "
+    "use_override: 'bool' = True) -> 'None'"
+)
 
 
 def fade_in(*mobjects: Mobject, **kwargs: Any) -> Animation:
@@ -63,6 +75,7 @@ class StateTween(Animation):
     the start to the end at the rate function's value, set to the end exactly at 1.
     """
 
+    @replaces(Animation, "__init__", ANIMATION_INIT)
     def __init__(self, mobject: Mobject, **kwargs: Any) -> None:
         super().__init__(mobject, **kwargs)
         self.members: list[VMobject] = []
@@ -75,9 +88,11 @@ class StateTween(Animation):
         # (empty before the first frame and after the last).
         self.shown: dict[str, np.ndarray] = {}
 
+    @replaces(Animation, "create_starting_mobject", "(self) -> 'Mobject | OpenGLMobject'")
     def create_starting_mobject(self) -> Mobject:
         return cast(Mobject, self.mobject)  # nothing is interpolated from a copy
 
+    @replaces(Animation, "_setup_scene", "(self, scene: 'Scene') -> 'None'")
     def _setup_scene(self, scene: Scene) -> None:
         # Manim's test, "is the mobject in the scene's family", made against a set that
         # a TraceScene keeps while the play begins instead of a new list per animation.
@@ -92,6 +107,7 @@ class StateTween(Animation):
         they have now (flat, a copy)."""
         raise NotImplementedError
 
+    @replaces(Animation, "begin", "(self) -> 'None'")
     def begin(self) -> None:
         family = cast(Mobject, self.mobject).get_family()
         self.members = [m for m in family if isinstance(m, VMobject)]
@@ -102,6 +118,7 @@ class StateTween(Animation):
             self.flat[name] = self.flat_states(name, _concatenated(now))
         super().begin()
 
+    @replaces(Animation, "interpolate_mobject", "(self, alpha: 'float') -> 'None'")
     def interpolate_mobject(self, alpha: float) -> None:
         rate = float(self.rate_func(alpha))
         if rate == 1.0:
@@ -132,6 +149,7 @@ class StateTween(Animation):
 class OpacityFade(StateTween):
     """Alphas from 0 to their values (appear) or back to 0."""
 
+    @replaces(Animation, "__init__", ANIMATION_INIT)
     def __init__(self, mobject: Mobject, appear: bool, **kwargs: Any) -> None:
         self.appear = appear
         super().__init__(mobject, introducer=appear, remover=not appear, **kwargs)
@@ -143,8 +161,18 @@ class OpacityFade(StateTween):
             # member's part is (k, 4), so alphas are every fourth value.
             faded = shown.copy()
             faded[3::4] = 0.0
+        elif name == "points":
+            # The faded copy is also scaled by 1 about its centre (Mobject.scale(1) in
+            # _Fade._create_faded_mobject): (p - c) + c, which can differ from p in the
+            # last bit, and Cairo's rounding to 1/256 pixel then, now and then, draws a
+            # pixel one level apart. The same arithmetic here keeps the frames equal.
+            centre = np.array(cast(Mobject, self.mobject).get_critical_point(ORIGIN), copy=True)
+            faded = shown.reshape(-1, 3) - centre  # (P, 3), every member's points
+            faded += centre
+            faded = faded.reshape(-1)
         return (faded, shown) if self.appear else (shown, faded)
 
+    @replaces(Animation, "clean_up_from_scene", "(self, scene: 'Scene') -> 'None'")
     def clean_up_from_scene(self, scene: Scene) -> None:
         super().clean_up_from_scene(scene)
         if not self.appear:
@@ -178,6 +206,7 @@ def _shift(mobject: Mobject, vector: Any) -> Animation:
 class Shift(StateTween):
     """Every member's points moved by ``vector``, as Mobject.shift moves them."""
 
+    @replaces(Animation, "__init__", ANIMATION_INIT)
     def __init__(self, mobject: Mobject, vector: Any, **kwargs: Any) -> None:
         self.vector = np.asarray(vector)
         super().__init__(mobject, **kwargs)

@@ -11,6 +11,7 @@ from manim import UP, Animation, Camera, ManimColor, Mobject, Scene, Text, Three
 
 from explain.mlcore.trace import Trace
 from explain.scenes.engine.camera import SceneCamera
+from explain.scenes.engine.compat import replaces
 from explain.scenes.engine.redraw import split_moving_static
 from explain.scenes.engine.static_layers import LayeredRenderer
 from explain.scenes.kit.i18n import tr, tr_own
@@ -33,6 +34,14 @@ class TraceScene(Scene):
     # for a missing language or key. Built-in scenes use the kit's tables (empty here).
     own_captions: ClassVar[Mapping[str, Mapping[str, str]]] = {}
 
+    @replaces(
+        Scene,
+        "__init__",
+        "(self, renderer: 'CairoRenderer | OpenGLRenderer | None' = None, "
+        "camera_class: 'type[Camera]' = <class 'manim.camera.camera.Camera'>, "
+        "always_update_mobjects: 'bool' = False, random_seed: 'int | None' = None, "
+        "skip_animations: 'bool' = False) -> 'None'",
+    )
     def __init__(self, trace: Trace, theme: Theme = DARK, lang: str = "en", **kwargs: Any) -> None:
         self.trace = trace
         self.theme = theme
@@ -51,6 +60,7 @@ class TraceScene(Scene):
         super().__init__(**kwargs)
         self.caption = Caption(self, self.texts, theme.text)
 
+    @replaces(Scene, "setup", "(self) -> 'None'")
     def setup(self) -> None:
         cast(Camera, self.camera).background_color = ManimColor(self.theme.background)
 
@@ -76,6 +86,11 @@ class TraceScene(Scene):
         self.caption.replace(content)
         self.wait(run_time + hold)
 
+    @replaces(
+        Scene,
+        "get_moving_and_static_mobjects",
+        "(self, animations: 'Iterable[Animation]') -> 'tuple[list[Mobject], list[Mobject]]'",
+    )
     def get_moving_and_static_mobjects(
         self, animations: Iterable[Animation]
     ) -> tuple[list[Mobject], list[Mobject]]:
@@ -89,6 +104,7 @@ class TraceScene(Scene):
             return super().get_moving_and_static_mobjects(animations)
         return split.moving, split.static
 
+    @replaces(Scene, "begin_animations", "(self) -> 'None'")
     def begin_animations(self) -> None:
         # Each introducing animation asks whether its mobject is in the scene already;
         # while the play begins, the answer comes from one set of the scene's family.
@@ -107,12 +123,18 @@ class TraceScene(Scene):
                 self._family_ids = ids  # kept until the play has begun (add updates it)
         return id(mobject) in ids
 
+    @replaces(Scene, "add", "(self, *mobjects: 'Mobject | OpenGLMobject') -> 'Self'")
     def add(self, *mobjects: Any) -> Self:
         super().add(*mobjects)
         if self._family_ids is not None:
             self._family_ids.update(id(m) for mob in mobjects for m in mob.get_family())
         return self
 
+    @replaces(
+        Scene,
+        "get_restructured_mobject_list",
+        "(self, mobjects: 'Iterable[Mobject]', to_remove: 'Iterable[Mobject]') -> 'list[Mobject]'",
+    )
     def get_restructured_mobject_list(
         self, mobjects: Iterable[Mobject], to_remove: Iterable[Mobject]
     ) -> list[Mobject]:
@@ -143,10 +165,17 @@ class TraceScene(Scene):
         keep(mobjects)
         return kept
 
+    @replaces(
+        Scene,
+        "compile_animation_data",
+        "(self, *animations: 'Animation | Mobject | _AnimationBuilder', "
+        "**play_kwargs: 'Any') -> 'Self | None'",
+    )
     def compile_animation_data(self, *animations: Any, **play_kwargs: Any) -> Any:
         self.without_updaters = False  # not known until the play begins
         return super().compile_animation_data(*animations, **play_kwargs)
 
+    @replaces(Scene, "update_mobjects", "(self, dt: 'float') -> 'None'")
     def update_mobjects(self, dt: float) -> None:
         # Manim calls every mobject's update on every frame, recursing through its
         # family; with no updater anywhere (checked when this play began) each call
@@ -154,6 +183,7 @@ class TraceScene(Scene):
         if not self.without_updaters:
             super().update_mobjects(dt)
 
+    @replaces(Scene, "tear_down", "(self) -> 'None'")
     def tear_down(self) -> None:
         self.caption.flush()
         super().tear_down()
