@@ -23,8 +23,6 @@ KNOWN_LONG: set[str] = {
     "scenes/engine/redraw.py:split_moving_static",
     "scenes/topics/cnn.py:InceptionScene.construct",
     "scenes/topics/cnn.py:ResidualScene._gradients",
-    "scenes/topics/conv.py:ConvScene.construct",
-    "scenes/topics/conv_transposed.py:ConvTransposedScene.construct",
     "scenes/topics/logistic.py:LogisticScene.construct",
     "scenes/topics/optim.py:LinearLossScene.construct",
     "scenes/topics/optim.py:SGDScene.construct",
