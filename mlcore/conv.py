@@ -15,7 +15,7 @@ import torch.nn.functional as F
 
 from explain.mlcore.params import ParamError, param, params_to_dict
 from explain.mlcore.sizes import conv_output_size, effective_kernel, window_taps
-from explain.mlcore.trace import Trace, record, records, to_nested
+from explain.mlcore.trace import Trace, extra_dict, step_dicts, to_nested
 
 # A padded input wider than this no longer has readable numbers at 480p.
 MAX_PADDED_SIZE = 12
@@ -167,8 +167,8 @@ def conv2d_trace(params: ConvParams) -> Trace:
             "output": to_nested(out),
             "padding_mask": to_nested(padding_mask.bool()),
         },
-        steps=records(steps),
-        extra=record(ConvExtra(size=size)),
+        steps=step_dicts(steps),
+        extra=extra_dict(ConvExtra(size=size)),
     )
 
 

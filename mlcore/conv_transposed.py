@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from explain.mlcore.conv import ConvStep, window_steps
 from explain.mlcore.params import ParamError, param, params_to_dict
 from explain.mlcore.sizes import conv_output_size, conv_transpose_output_size
-from explain.mlcore.trace import Trace, record, records, to_nested
+from explain.mlcore.trace import Trace, extra_dict, step_dicts, to_nested
 
 # A stretched grid wider than this no longer has readable numbers at 480p.
 MAX_STRETCHED_SIZE = 12
@@ -140,8 +140,8 @@ def conv_transposed_trace(params: ConvTransposedParams) -> Trace:
             "is_input": to_nested(is_input),
             "output": to_nested(out),
         },
-        steps=records(steps),
-        extra=record(ConvTransposedExtra(size=sizes, arrivals=arrivals, flip=flip)),
+        steps=step_dicts(steps),
+        extra=extra_dict(ConvTransposedExtra(size=sizes, arrivals=arrivals, flip=flip)),
     )
 
 

@@ -126,12 +126,12 @@ class Trace:
         _walk_finite(self.extra, "extra")
 
 
-def records(items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def step_dicts(items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """A builder's typed steps as the plain dicts a Trace holds (the same objects)."""
     return [cast(dict[str, Any], item) for item in items]
 
 
-def record(item: Mapping[str, Any]) -> dict[str, Any]:
+def extra_dict(item: Mapping[str, Any]) -> dict[str, Any]:
     """A builder's typed extra data as the plain dict a Trace holds (the same object)."""
     return cast(dict[str, Any], item)
 

@@ -18,7 +18,6 @@ KNOWN_LONG: set[str] = {
     "mlcore/backprop.py:backprop_trace",
     "mlcore/backprop.py:layered_layout",
     "mlcore/logistic.py:logistic_trace",
-    "mlcore/rnn.py:rnn_unroll_trace",
     "mlcore/softmax.py:softmax_trace",
     "scenes/engine/redraw.py:split_moving_static",
     "scenes/topics/cnn.py:InceptionScene.construct",
@@ -27,10 +26,6 @@ KNOWN_LONG: set[str] = {
     "scenes/topics/optim.py:LinearLossScene.construct",
     "scenes/topics/optim.py:SGDScene.construct",
     "scenes/topics/pool.py:PoolScene.construct",
-    "scenes/topics/rnn.py:EmbeddingScene.construct",
-    "scenes/topics/rnn.py:RnnLayersScene.construct",
-    "scenes/topics/rnn.py:RnnUnrollScene._equation_panel",
-    "scenes/topics/rnn.py:RnnUnrollScene.construct",
     "scenes/topics/saddle.py:SaddleScene.construct",
     "scenes/topics/softmax.py:SoftmaxScene.construct",
 }
