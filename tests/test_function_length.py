@@ -26,7 +26,6 @@ KNOWN_LONG: set[str] = {
     "scenes/topics/optim.py:LinearLossScene.construct",
     "scenes/topics/optim.py:SGDScene.construct",
     "scenes/topics/pool.py:PoolScene.construct",
-    "scenes/topics/saddle.py:SaddleScene.construct",
     "scenes/topics/softmax.py:SoftmaxScene.construct",
 }
 
