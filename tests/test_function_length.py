@@ -25,7 +25,6 @@ KNOWN_LONG: set[str] = {
     "scenes/topics/logistic.py:LogisticScene.construct",
     "scenes/topics/optim.py:LinearLossScene.construct",
     "scenes/topics/optim.py:SGDScene.construct",
-    "scenes/topics/pool.py:PoolScene.construct",
     "scenes/topics/softmax.py:SoftmaxScene.construct",
 }
 
