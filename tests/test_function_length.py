@@ -17,11 +17,9 @@ MAX_LINES = 60
 KNOWN_LONG: set[str] = {
     "mlcore/backprop.py:backprop_trace",
     "mlcore/backprop.py:layered_layout",
-    "mlcore/logistic.py:logistic_trace",
     "scenes/engine/redraw.py:split_moving_static",
     "scenes/topics/cnn.py:InceptionScene.construct",
     "scenes/topics/cnn.py:ResidualScene._gradients",
-    "scenes/topics/logistic.py:LogisticScene.construct",
     "scenes/topics/optim.py:LinearLossScene.construct",
     "scenes/topics/optim.py:SGDScene.construct",
 }
