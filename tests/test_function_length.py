@@ -20,8 +20,6 @@ KNOWN_LONG: set[str] = {
     "scenes/engine/redraw.py:split_moving_static",
     "scenes/topics/cnn.py:InceptionScene.construct",
     "scenes/topics/cnn.py:ResidualScene._gradients",
-    "scenes/topics/optim.py:LinearLossScene.construct",
-    "scenes/topics/optim.py:SGDScene.construct",
 }
 
 
