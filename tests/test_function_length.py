@@ -16,8 +16,6 @@ MAX_LINES = 60
 # (so that this list only shrinks) as well as when any other function grows too long.
 KNOWN_LONG: set[str] = {
     "scenes/engine/redraw.py:split_moving_static",
-    "scenes/topics/cnn.py:InceptionScene.construct",
-    "scenes/topics/cnn.py:ResidualScene._gradients",
 }
 
 
