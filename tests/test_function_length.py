@@ -12,12 +12,6 @@ import explain
 PACKAGE = Path(explain.__file__).parent
 MAX_LINES = 60
 
-# Functions still over the limit, to be split; the test fails when one of them is split
-# (so that this list only shrinks) as well as when any other function grows too long.
-KNOWN_LONG: set[str] = {
-    "scenes/engine/redraw.py:split_moving_static",
-}
-
 
 def function_lengths(path: Path) -> dict[str, int]:
     """'module.py:Class.function' -> its number of lines, for every function in ``path``."""
@@ -48,13 +42,8 @@ def long_functions() -> dict[str, int]:
 
 
 def test_no_function_is_longer_than_the_limit() -> None:
-    too_long = {name: n for name, n in long_functions().items() if name not in KNOWN_LONG}
+    too_long = long_functions()
     assert not too_long, f"functions over {MAX_LINES} lines, split them: {too_long}"
-
-
-def test_the_list_of_known_long_functions_is_current() -> None:
-    stale = KNOWN_LONG - set(long_functions())
-    assert not stale, f"now short enough, remove from KNOWN_LONG: {sorted(stale)}"
 
 
 def test_the_measure_counts_every_line(tmp_path: Path) -> None:

@@ -37,13 +37,12 @@ from explain.mlcore.backprop import (
     phase_steps,
 )
 from explain.scenes.kit.base import TraceScene
+from explain.scenes.kit.layout import GRAPH_BANDS
 from explain.scenes.kit.motion import fade_in, fade_out
 from explain.scenes.kit.widgets.numbers import MINUS, format_number
 
 # Room kept free for the title (top) and for two formula lines and the caption (bottom).
-TOP_RESERVED = 0.95
-BOTTOM_RESERVED = 1.75
-SIDE_MARGIN = 0.4
+TOP_RESERVED, BOTTOM_RESERVED, SIDE_MARGIN = GRAPH_BANDS  # title, caption, sides
 # A node at scale 1 (scene units); the graph is scaled to fit, at most MAX_SCALE.
 BOX_W = 1.45
 BOX_H = 1.0

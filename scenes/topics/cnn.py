@@ -32,13 +32,12 @@ from manim import (
 )
 
 from explain.scenes.kit.base import TraceScene, shape_text, shrink_to_fit
+from explain.scenes.kit.layout import CHAIN_BANDS
 from explain.scenes.kit.motion import fade_in, fade_out
 from explain.scenes.kit.widgets.heatmap import HeatMap
 from explain.scenes.kit.widgets.numbers import MINUS, format_number
 
-SIDE_MARGIN = 0.45
-TOP_RESERVED = 1.05
-BOTTOM_RESERVED = 1.0
+TOP_RESERVED, BOTTOM_RESERVED, SIDE_MARGIN = CHAIN_BANDS  # title, caption, sides
 SMALL_FONT = 18
 BOX_FONT = 20
 BOX_PAD = 0.16

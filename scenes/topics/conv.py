@@ -25,15 +25,14 @@ from manim import (
 
 from explain.mlcore.conv import ConvExtra, ConvStep
 from explain.scenes.kit.base import LABEL_FONT_SIZE, TraceScene, shape_text, shrink_to_fit
+from explain.scenes.kit.layout import GRID_BANDS
 from explain.scenes.kit.motion import fade_in, fade_out
 from explain.scenes.kit.widgets.numbers import format_number
 from explain.scenes.kit.widgets.sliding_window import cell_outline, move_window, window_marks
 from explain.scenes.kit.widgets.tensor_grid import TensorGrid
 
 # Room kept free for the title (top) and for the product line and caption (bottom).
-TOP_RESERVED = 1.05
-BOTTOM_RESERVED = 1.75
-SIDE_MARGIN = 0.45
+TOP_RESERVED, BOTTOM_RESERVED, SIDE_MARGIN = GRID_BANDS  # title, caption, sides
 MAX_CELL = 0.72
 GAP_CELLS = 0.6  # between grids of one group, in cells
 COLUMN_GAP = 0.9  # between input, kernel and output groups, in scene units

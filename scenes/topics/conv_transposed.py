@@ -23,14 +23,13 @@ from manim import (
 from explain.mlcore.conv import ConvStep
 from explain.mlcore.conv_transposed import ConvTransposedExtra
 from explain.scenes.kit.base import LABEL_FONT_SIZE, TraceScene, shape_text
+from explain.scenes.kit.layout import GRID_BANDS
 from explain.scenes.kit.motion import fade_in, fade_out
 from explain.scenes.kit.widgets.numbers import format_number
 from explain.scenes.kit.widgets.sliding_window import cell_outline, move_window, window_marks
 from explain.scenes.kit.widgets.tensor_grid import TensorGrid
 
-TOP_RESERVED = 1.05
-BOTTOM_RESERVED = 1.75
-SIDE_MARGIN = 0.45
+TOP_RESERVED, BOTTOM_RESERVED, SIDE_MARGIN = GRID_BANDS  # title, caption, sides
 MAX_CELL = 0.72
 COLUMN_GAP = 0.8  # between input, zero-stuffed grid, kernel and output, in scene units
 LABEL_ROOM = 0.5

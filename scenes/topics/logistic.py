@@ -23,13 +23,12 @@ from manim import (
 
 from explain.mlcore.logistic import LogisticStep
 from explain.scenes.kit.base import LABEL_FONT_SIZE, TraceScene
+from explain.scenes.kit.layout import PLOT_BANDS
 from explain.scenes.kit.motion import fade_in
 from explain.scenes.kit.widgets.line_axes import PlotAxes, nice_range
 from explain.scenes.kit.widgets.numbers import format_number
 
-TOP_RESERVED = 1.2  # title
-BOTTOM_RESERVED = 1.0  # caption
-SIDE_MARGIN = 0.5
+TOP_RESERVED, BOTTOM_RESERVED, SIDE_MARGIN = PLOT_BANDS  # title, caption, sides
 PLOT_WIDTH = 5.8  # leaves the header its full font size at 480p
 PLOT_HEIGHT = 4.2
 Y_RANGE = (0.0, 1.0, 0.5)  # probabilities: ticks at 0, 0.5 and 1

@@ -24,14 +24,13 @@ from manim import (
 
 from explain.mlcore.pool import PoolExtra, PoolStep
 from explain.scenes.kit.base import LABEL_FONT_SIZE, TraceScene, shape_text
+from explain.scenes.kit.layout import GRID_BANDS
 from explain.scenes.kit.motion import fade_in, fade_out, move_to
 from explain.scenes.kit.widgets.numbers import format_number
 from explain.scenes.kit.widgets.sliding_window import cell_outline, move_window, window_marks
 from explain.scenes.kit.widgets.tensor_grid import TensorGrid
 
-TOP_RESERVED = 1.05
-BOTTOM_RESERVED = 1.75
-SIDE_MARGIN = 0.45
+TOP_RESERVED, BOTTOM_RESERVED, SIDE_MARGIN = GRID_BANDS  # title, caption, sides
 MAX_CELL = 0.9
 COLUMN_GAP = 0.9  # between input, output and index grids, in scene units
 ROW_GAP_CELLS = 0.6  # between channels, in cells

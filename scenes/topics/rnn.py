@@ -32,13 +32,12 @@ from explain.mlcore.rnn import (
     RnnUnrollStep,
 )
 from explain.scenes.kit.base import LABEL_FONT_SIZE, MobjectT, TraceScene, shape_text, shrink_to_fit
+from explain.scenes.kit.layout import SEQUENCE_BANDS
 from explain.scenes.kit.motion import fade_in, fade_out, move_to
 from explain.scenes.kit.widgets.numbers import FONT_SIZE_PER_UNIT, format_number
 from explain.scenes.kit.widgets.tensor_grid import DIGIT_HEIGHT, DIGIT_WIDTH, TensorGrid
 
-TOP_RESERVED = 1.0  # title
-BOTTOM_RESERVED = 0.85  # caption
-SIDE_MARGIN = 0.45
+TOP_RESERVED, BOTTOM_RESERVED, SIDE_MARGIN = SEQUENCE_BANDS  # title, caption, sides
 MAX_CELL = 0.78  # a vector cell; 2-decimal numbers need about this much at 480p
 MIN_CELL = 0.36
 # The unrolled equation: cells wider than tall so that "−0.50" is as tall as the row

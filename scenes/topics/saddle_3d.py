@@ -30,6 +30,7 @@ from manim.utils.color import ManimColor
 
 from explain.mlcore.saddle import Outcome, SaddleExtra
 from explain.scenes.kit.base import TraceScene
+from explain.scenes.kit.layout import EDGE_BUFF
 from explain.scenes.kit.motion import fade_in
 from explain.scenes.kit.widgets.numbers import format_number
 from explain.scenes.topics.saddle import (
@@ -49,7 +50,6 @@ ROTATION_RATE = 0.16  # radians per second: slow enough to follow the paths
 LEGEND_FONT_SIZE = 20
 LEGEND_BUFF = 0.25  # between the title and the legend
 LEGEND_GAP = 0.6  # between the legend's columns
-EDGE_BUFF = 0.3
 Z_SHIFT = -0.6  # the surface sits this far down so the legend above stays clear
 SMALL_FONT_SIZE = 17
 STEPS_PER_CHUNK = 8

@@ -23,12 +23,11 @@ from manim import (
 
 from explain.mlcore.softmax import SoftmaxExtra
 from explain.scenes.kit.base import LABEL_FONT_SIZE, TraceScene
+from explain.scenes.kit.layout import CHART_BANDS
 from explain.scenes.kit.motion import fade_in, fade_out
 from explain.scenes.kit.widgets.numbers import format_number
 
-TOP_RESERVED = 1.2  # title
-BOTTOM_RESERVED = 1.1  # caption
-SIDE_MARGIN = 0.4
+TOP_RESERVED, BOTTOM_RESERVED, SIDE_MARGIN = CHART_BANDS  # title, caption, sides
 CHART_WIDTH = 6.2  # bars and their labels
 CHART_HALF_HEIGHT = 1.35  # tallest bar above (or below) the baseline
 BAR_FILL = 0.75  # fraction of a class's slot the bar covers
