@@ -20,6 +20,7 @@ from manim import (
     config,
 )
 
+from explain.mlcore.activation import ActivationStep
 from explain.scenes.kit.base import LABEL_FONT_SIZE, TraceScene, shrink_to_fit
 from explain.scenes.kit.layout import CURVE_BANDS
 from explain.scenes.kit.motion import fade_in, fade_out
@@ -90,7 +91,7 @@ class ActivationScene(TraceScene):
         # One traced value on each curve, written beside its dot.
         self.probe_texts: dict[str, Text] = {}
         marks = VGroup()
-        for plot, step in zip(plots, self.trace.steps):
+        for plot, step in zip(plots, self.trace.steps_as(ActivationStep)):
             dot = plot.dot(step["x"], step["value"], self.theme.highlight)
             text = self.label(
                 self.tr(

@@ -31,6 +31,7 @@ from manim import (
     config,
 )
 
+from explain.mlcore.cnn import InceptionExtra, ResidualExtra
 from explain.scenes.kit.base import TraceScene, shape_text, shrink_to_fit
 from explain.scenes.kit.layout import CHAIN_BANDS
 from explain.scenes.kit.motion import fade_in, fade_out
@@ -242,32 +243,32 @@ class InceptionScene(TraceScene):
     def _cost_blocks(self, boxes: BoxFactory) -> tuple[VGroup, VGroup, VGroup]:
         """The direct 5×5 chain and the 1×1-then-5×5 chain, each with its count of
         multiplications; returns both blocks and the group holding them."""
-        theme, costs = self.theme, self.trace.extra["costs"]
+        theme, costs = self.theme, self.trace.extra_as(InceptionExtra)["costs"]
         c, h, w = costs["input_shape"]
         out_c, red = costs["direct_shape"][0], costs["reduce_shape"][0]
 
         def conv_box(k: int, cin: int, cout: int) -> VGroup:
             return boxes.box(self.tr("inc.op.conv", k=k, c=f"{cin}→{cout}"), theme.weight_fill)
 
-        def shape_box(key: str, fill: str) -> VGroup:
-            return boxes.box(shape_text(costs[key]), fill)
+        def shape_box(shape: list[int], fill: str) -> VGroup:
+            return boxes.box(shape_text(shape), fill)
 
         row_a, arrows_a = chain(
             [
-                shape_box("input_shape", theme.input_fill),
+                shape_box(costs["input_shape"], theme.input_fill),
                 conv_box(5, c, out_c),
-                shape_box("direct_shape", theme.output_fill),
+                shape_box(costs["direct_shape"], theme.output_fill),
             ],
             CHAIN_GAP,
             theme.muted,
         )
         row_b, arrows_b = chain(
             [
-                shape_box("input_shape", theme.input_fill),
+                shape_box(costs["input_shape"], theme.input_fill),
                 conv_box(1, c, red),
-                shape_box("reduce_shape", theme.input_fill),
+                shape_box(costs["reduce_shape"], theme.input_fill),
                 conv_box(5, red, out_c),
-                shape_box("after_shape", theme.output_fill),
+                shape_box(costs["after_shape"], theme.output_fill),
             ],
             CHAIN_GAP,
             theme.muted,
@@ -295,7 +296,7 @@ class InceptionScene(TraceScene):
         return block_a, block_b, part1
 
     def _compare_costs(self, block_a: VGroup, block_b: VGroup, part1: VGroup) -> None:
-        costs = self.trace.extra["costs"]
+        costs = self.trace.extra_as(InceptionExtra)["costs"]
         c, h, w = costs["input_shape"]
         out_c, red = costs["direct_shape"][0], costs["reduce_shape"][0]
         self.play(fade_in(block_a[0]), run_time=0.6)
@@ -309,12 +310,12 @@ class InceptionScene(TraceScene):
 
     def _module(self, boxes: BoxFactory) -> None:
         trace, theme = self.trace, self.theme
-        costs = trace.extra["costs"]
+        costs = trace.extra_as(InceptionExtra)["costs"]
         in_box = boxes.box(shape_text(costs["input_shape"]), theme.input_fill)
         rows = VGroup()
         self.branch_shape_texts: list[Text] = []
         op_rows: list[VGroup] = []
-        for branch in trace.extra["branches"]:
+        for branch in trace.extra_as(InceptionExtra)["branches"]:
             items = [
                 boxes.box(
                     self.tr(f"inc.op.{layer['op']}", k=layer["kernel"], c=layer["shape"][0]),
@@ -353,8 +354,8 @@ class InceptionScene(TraceScene):
             self.tr(
                 "inc.concat",
                 terms=" + ".join(str(n) for n in channels),
-                total=trace.extra["concat_shape"][0],
-                shape=shape_text(trace.extra["concat_shape"]),
+                total=trace.extra_as(InceptionExtra)["concat_shape"][0],
+                shape=shape_text(trace.extra_as(InceptionExtra)["concat_shape"]),
             ),
             hold=2.0,
         )
@@ -376,7 +377,7 @@ class InceptionScene(TraceScene):
             segments.add(seg)
         segments.arrange(RIGHT, buff=0)
         self.concat_text = self.texts.text(
-            shape_text(self.trace.extra["concat_shape"]), BOX_FONT, theme.accent
+            shape_text(self.trace.extra_as(InceptionExtra)["concat_shape"]), BOX_FONT, theme.accent
         )
         self.concat_text.next_to(segments, DOWN, buff=0.15)
         return VGroup(segments, self.concat_text)
@@ -394,7 +395,7 @@ class ResidualScene(TraceScene):
 
     def construct(self) -> None:
         trace, theme = self.trace, self.theme
-        shapes = trace.extra["shapes"]
+        shapes = trace.extra_as(ResidualExtra)["shapes"]
         boxes = BoxFactory(self)
         title = self.title(self.tr("res.title"))
         self.play(fade_in(title), run_time=0.5)
@@ -472,7 +473,7 @@ class ResidualScene(TraceScene):
     def _grad_axes(self) -> tuple[VGroup, VGroup, Text]:
         """Axes, decade ticks with their grid lines, and the axis caption."""
         theme = self.theme
-        logs = self.trace.extra["log10_grad_norms"]
+        logs = self.trace.extra_as(ResidualExtra)["log10_grad_norms"]
         plain, residual = logs["plain"], logs["residual"]
         self.depth = len(plain) - 1
         # Axis range in whole multiples of TICK_STEP decades around the data (layout only).
@@ -509,7 +510,7 @@ class ResidualScene(TraceScene):
         """One curve per stack, drawn from the output back to the input, a legend entry
         each with the norm at the input, and the plot's end labels."""
         trace, theme, depth = self.trace, self.theme, self.depth
-        logs = trace.extra["log10_grad_norms"]
+        logs = trace.extra_as(ResidualExtra)["log10_grad_norms"]
         curves = VGroup()
         legend = VGroup()
         self.grad_texts: list[Text] = []
