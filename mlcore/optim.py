@@ -245,12 +245,23 @@ def _curve(x: torch.Tensor, y: torch.Tensor, ws: list[float]) -> tuple[list[floa
     return to_nested(grid), to_nested(mse_torch(grid, x, y))
 
 
+# Half the width of the drawn tangent, in units of w.
+TANGENT_HALF_WIDTH = 0.3
+
+
 class GradientDescentStep(TypedDict):
     epoch: int
     w: float  # before the update
     loss: float  # cost at w
     grad: float  # dcost/dw at w
     w_next: float  # w − lr·grad
+    # [[w − d, loss − grad·d], [w + d, loss + grad·d]]: the tangent at w, d = TANGENT_HALF_WIDTH
+    tangent: list[list[float]]
+
+
+def _tangent(w: float, loss: float, grad: float) -> list[list[float]]:
+    d = TANGENT_HALF_WIDTH
+    return [[w - d, loss - grad * d], [w + d, loss + grad * d]]
 
 
 def gradient_descent_trace(params: GradientDescentParams) -> Trace:
@@ -261,7 +272,12 @@ def gradient_descent_trace(params: GradientDescentParams) -> Trace:
     curve_w, curve_mse = _curve(x, y, run.w)
     steps = [
         GradientDescentStep(
-            epoch=e, w=run.w[e], loss=run.loss[e], grad=run.grad[e], w_next=run.w[e + 1]
+            epoch=e,
+            w=run.w[e],
+            loss=run.loss[e],
+            grad=run.grad[e],
+            w_next=run.w[e + 1],
+            tangent=_tangent(run.w[e], run.loss[e], run.grad[e]),
         )
         for e in range(params.epochs)
     ]
@@ -339,6 +355,12 @@ def verify_gradient_descent_trace(trace: Trace) -> None:
     for w, m in zip(tens["curve_w"], tens["curve_mse"]):
         if not _close(m, float(F.mse_loss(w * x, y))):
             raise AssertionError("MSE curve disagrees with F.mse_loss")
+    for e, step in enumerate(trace.steps_as(GradientDescentStep)):
+        (w0, c0), (w1, c1) = step["tangent"]
+        slope = (c1 - c0) / (w1 - w0)
+        through = _close((w0 + w1) / 2, tens["w"][e]) and _close((c0 + c1) / 2, tens["loss"][e])
+        if not (through and _close(slope, tens["grad"][e])):
+            raise AssertionError(f"the tangent at epoch {e} is not the verified gradient's")
 
 
 # --- sgd: mini-batches, compared with batch GD and SGD -----------------------------------

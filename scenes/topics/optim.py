@@ -45,7 +45,6 @@ SEARCH_STEP_SECONDS = 0.15
 DETAILED_EPOCHS = 3  # epochs whose gradient step is shown one by one
 FAST_CHUNKS = 8  # the remaining epochs are drawn in this many plays
 CHUNK_SECONDS = 0.6
-TANGENT_HALF_WIDTH = 0.3  # of the tangent segment, in units of w
 READOUT_FONT_SIZE = LABEL_FONT_SIZE
 
 
@@ -311,12 +310,11 @@ class GradientDescentScene(_PlotScene):
         return plot.polyline(xs[a : b + 1], ys[a : b + 1], color, 3)
 
     def _tangent(self, step: GradientDescentStep) -> Line:
-        """The line through (w, cost) with the trace's gradient as slope."""
-        w, loss, g = step["w"], step["loss"], step["grad"]
-        d = TANGENT_HALF_WIDTH
+        """The trace's tangent at (w, cost): the gradient as its slope."""
+        (w0, c0), (w1, c1) = step["tangent"]
         return Line(
-            self.curve_plot.point(w - d, loss - g * d),
-            self.curve_plot.point(w + d, loss + g * d),
+            self.curve_plot.point(w0, c0),
+            self.curve_plot.point(w1, c1),
             stroke_color=self.theme.highlight,
             stroke_width=4,
         )
