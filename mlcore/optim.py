@@ -409,6 +409,7 @@ class SgdRun(TypedDict):
     grad: list[float]  # (U,)
     batches: list[list[int]]  # (U,) sample indices of each update
     smoothed: list[float]  # (U+1,) EWMA of loss
+    epoch_starts: list[int]  # (epochs+1,) index of each epoch's first entry, then the end
 
 
 class SgdStep(TypedDict):
@@ -434,6 +435,7 @@ def _run_doc(run: Run, batch_size: int, n: int, beta: float) -> SgdRun:
         grad=run.grad,
         batches=run.batches,
         smoothed=smooth_ewma(run.loss, beta),
+        epoch_starts=list(range(0, len(run.w), per_epoch)),
     )
 
 
@@ -478,7 +480,7 @@ def verify_sgd_trace(trace: Trace) -> None:
     y = torch.tensor(trace.tensors["y"], dtype=torch.float64)  # (N,)
     prm = trace.params
     n = len(x)
-    for name, run in trace.extra["runs"].items():
+    for name, run in trace.extra_as(SgdExtra)["runs"].items():
         b = run["batch_size"]
         per_epoch = math.ceil(n / b)
         batches = run["batches"]
@@ -488,6 +490,8 @@ def verify_sgd_trace(trace: Trace) -> None:
             seen = sorted(i for bt in batches[e * per_epoch : (e + 1) * per_epoch] for i in bt)
             if seen != list(range(n)):
                 raise AssertionError(f"run {name}: epoch {e} does not visit every sample once")
+        if run["epoch_starts"] != [e * per_epoch for e in range(prm["epochs"] + 1)]:
+            raise AssertionError(f"run {name}: epoch_starts do not follow the batches")
         _verify_run(x, y, prm["lr"], run["w"], run["loss"], run["grad"], batches)
         _verify_smoothed(run["loss"], run["smoothed"], prm["beta"])
     chosen = trace.extra["runs"][trace.extra["chosen"]]

@@ -415,8 +415,7 @@ class SGDScene(_PlotScene):
         for e in range(epochs):
             anims = []
             for name, run in self.runs:
-                n = run["updates_per_epoch"]
-                a, b = e * n, (e + 1) * n
+                a, b = run["epoch_starts"][e], run["epoch_starts"][e + 1]
                 colour = self.colours[name]
                 path = self.curve_plot.polyline(run["w"][a : b + 1], run["loss"][a : b + 1], colour)
                 cost = self.cost_plots[name].polyline(
