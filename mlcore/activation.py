@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypedDict
 
 import torch
 from torch import nn
 
 from explain.mlcore.params import ParamError, param, params_to_dict
-from explain.mlcore.trace import Trace, to_nested
+from explain.mlcore.trace import Trace, extra_dict, step_dicts, to_nested
 
 ACTIVATIONS: tuple[str, ...] = ("relu", "sigmoid", "tanh")
 MAX_HIDDEN = 4  # hidden units whose weights still fit on one line of the scene
@@ -89,6 +90,18 @@ def _layers(params: ActivationParams) -> tuple[torch.Tensor, ...]:
     return w1, b1, w2, b2  # b2: (1,)
 
 
+class ActivationStep(TypedDict):
+    """One activation's value at the probe point, written beside its curve."""
+
+    name: str  # "sigmoid", "tanh" or "relu"
+    x: float
+    value: float
+
+
+class ActivationExtra(TypedDict):
+    probe_index: int  # the sample of x nearest PROBE_X
+
+
 def activation_trace(params: ActivationParams) -> Trace:
     """Curves of sigmoid, tanh and ReLU, and a two-layer network with and without one."""
     x = torch.linspace(params.x_min, params.x_max, params.points, dtype=torch.float64)  # (G,)
@@ -120,11 +133,13 @@ def activation_trace(params: ActivationParams) -> Trace:
             "composed": to_nested(composed),
             "bent": to_nested(bent),
         },
-        steps=[
-            {"name": name, "x": float(x[probe]), "value": float(curves[name][probe])}
-            for name in ("sigmoid", "tanh", "relu")
-        ],
-        extra={"probe_index": probe},
+        steps=step_dicts(
+            [
+                ActivationStep(name=name, x=float(x[probe]), value=float(curves[name][probe]))
+                for name in ("sigmoid", "tanh", "relu")
+            ]
+        ),
+        extra=extra_dict(ActivationExtra(probe_index=probe)),
     )
 
 
@@ -160,7 +175,7 @@ def verify_activation_trace(trace: Trace, tol: float = 1e-9) -> None:
         # The collapse itself: the single layer gives the stacked network's output.
         if not torch.allclose(single(x[:, None]), nn.Sequential(first, second)(x[:, None])):
             raise AssertionError("composed layer differs from the two stacked layers")
-    for step in trace.steps:
-        i = trace.extra["probe_index"]
+    for step in trace.steps_as(ActivationStep):
+        i = trace.extra_as(ActivationExtra)["probe_index"]
         if step["x"] != t["x"][i] or step["value"] != t[step["name"]][i]:
             raise AssertionError("probe value is not the curve's value")

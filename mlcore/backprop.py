@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from typing import Any, Literal, TypedDict, TypeVar, cast
 
 import torch
 
@@ -35,7 +36,7 @@ from explain.mlcore.expr import (
     walk,
 )
 from explain.mlcore.params import ParamError, param, params_to_dict
-from explain.mlcore.trace import Trace, to_nested
+from explain.mlcore.trace import Trace, extra_dict, step_dicts, to_nested
 
 # What the scene can draw with readable numbers at 480p: nodes in all, columns (longest
 # chain of operations + 1) and rows (the tallest column, long edges' bends included).
@@ -375,6 +376,10 @@ class Layout:
     bends: list[list[tuple[int, float]]]  # per edge, in Graph.edges() order
 
 
+Item = tuple[int, ...]  # (0, node id) or (1, edge index, column) for a bend
+Link = tuple[Item, int, int]  # the item fed, the argument slot, the number of slots
+
+
 def layered_layout(inputs: list[list[int]]) -> Layout:
     """Place a graph whose node ids are topological (the last is the root, drawn rightmost).
 
@@ -391,46 +396,8 @@ def layered_layout(inputs: list[list[int]]) -> Layout:
             dist[src] = max(dist[src], dist[dst] + 1)
     depth = max(dist) if n else 0
     col = [depth - d for d in dist]
-
-    # Items of each column: ("node", id) or ("bend", edge index, column).
-    # Each item points right to the item (and the argument slot) it feeds.
-    targets: dict[tuple[int, ...], list[tuple[tuple[int, ...], int, int]]] = {}
-    items_by_col: dict[int, list[tuple[int, ...]]] = {c: [] for c in range(depth + 1)}
-    for nid in range(n):
-        items_by_col[col[nid]].append((0, nid))
-        targets[(0, nid)] = []
-    for e, (src, dst) in enumerate(edges):
-        slot = [i for i, (s2, d2) in enumerate(edges) if d2 == dst].index(e)
-        fan_in = len(inputs[dst])
-        prev: tuple[int, ...] = (0, src)
-        for c in range(col[src] + 1, col[dst]):
-            bend = (1, e, c)
-            items_by_col[c].append(bend)
-            targets[bend] = []
-            targets[prev].append((bend, 0, 1))
-            prev = bend
-        targets[prev].append(((0, dst), slot, fan_in))
-
-    row: dict[tuple[int, ...], float] = {}
-    for c in range(depth, -1, -1):
-        items = items_by_col[c]
-        ideal: dict[tuple[int, ...], float] = {}
-        for item in items:
-            links = targets[item]
-            if not links:
-                ideal[item] = 0.0
-                continue
-            ideal[item] = sum(row[t] + (slot - (fan - 1) / 2) for t, slot, fan in links) / len(
-                links
-            )
-        ordered = sorted(items, key=lambda it: (ideal[it], it))
-        placed: list[float] = []
-        for item in ordered:
-            r = ideal[item] if not placed else max(ideal[item], placed[-1] + 1.0)
-            placed.append(r)
-        shift = sum(ideal[it] - r for it, r in zip(ordered, placed)) / max(1, len(ordered))
-        for item, r in zip(ordered, placed):
-            row[item] = r + shift
+    items_by_col, targets = _layer_items(inputs, edges, col, depth)
+    row = _assign_rows(items_by_col, targets, depth)
     top = min(row.values()) if row else 0.0
     pos = [(col[nid], round(row[(0, nid)] - top, 6)) for nid in range(n)]
     bends: list[list[tuple[int, float]]] = [[] for _ in edges]
@@ -448,32 +415,164 @@ def layered_layout(inputs: list[list[int]]) -> Layout:
     return Layout(depth + 1, int(math.floor(tallest + 1e-9)) + 1, pos, bends)
 
 
-# --- the trace --------------------------------------------------------------------------
-def backprop_trace(params: BackpropParams) -> Trace:
-    """Forward values node by node, then the backward pass edge by edge, then one update."""
-    prepared = prepare(params)
-    graph, env = prepared.graph, prepared.env
-    run = run_graph(prepared)
-    layout = layered_layout(graph.inputs)
-    edge_index = {(src, dst, k): i for i, (src, dst, k) in enumerate(_edges_with_slot(graph))}
+def _layer_items(
+    inputs: list[list[int]], edges: list[tuple[int, int]], col: list[int], depth: int
+) -> tuple[dict[int, list[Item]], dict[Item, list[Link]]]:
+    """The items of each column (nodes and bends), and for each item what it feeds."""
+    targets: dict[Item, list[Link]] = {}
+    items_by_col: dict[int, list[Item]] = {c: [] for c in range(depth + 1)}
+    for nid in range(len(inputs)):
+        items_by_col[col[nid]].append((0, nid))
+        targets[(0, nid)] = []
+    for e, (src, dst) in enumerate(edges):
+        slot = [i for i, (s2, d2) in enumerate(edges) if d2 == dst].index(e)
+        fan_in = len(inputs[dst])
+        prev: Item = (0, src)
+        for c in range(col[src] + 1, col[dst]):
+            bend = (1, e, c)
+            items_by_col[c].append(bend)
+            targets[bend] = []
+            targets[prev].append((bend, 0, 1))
+            prev = bend
+        targets[prev].append(((0, dst), slot, fan_in))
+    return items_by_col, targets
 
-    nodes = [
-        {
-            "id": nid,
-            "label": graph.labels[nid],
-            "op": graph.ops[nid],
-            "value": run.values[nid],
-            "grad": run.grads[nid],
-            "text": graph.texts[nid],
-        }
-        for nid in range(graph.size)
-    ]
-    edge_rows = [[src, dst, run.locals_[dst][k]] for src, dst, k in _edges_with_slot(graph)]
-    steps: list[dict[str, object]] = [
-        {"phase": "forward", "node": nid, "value": run.values[nid]} for nid in range(graph.size)
-    ]
-    root = graph.size - 1
-    steps.append({"phase": "seed", "node": root, "grad": run.grads[root]})
+
+def _assign_rows(
+    items_by_col: dict[int, list[Item]], targets: dict[Item, list[Link]], depth: int
+) -> dict[Item, float]:
+    """From the root leftwards: each item at the mean of its ideal rows beside what it
+    feeds, then items of a column pushed at least one row apart and re-centred."""
+    row: dict[Item, float] = {}
+    for c in range(depth, -1, -1):
+        items = items_by_col[c]
+        ideal: dict[Item, float] = {}
+        for item in items:
+            links = targets[item]
+            if not links:
+                ideal[item] = 0.0
+                continue
+            ideal[item] = sum(row[t] + (slot - (fan - 1) / 2) for t, slot, fan in links) / len(
+                links
+            )
+        ordered = sorted(items, key=lambda it: (ideal[it], it))
+        placed: list[float] = []
+        for item in ordered:
+            r = ideal[item] if not placed else max(ideal[item], placed[-1] + 1.0)
+            placed.append(r)
+        shift = sum(ideal[it] - r for it, r in zip(ordered, placed)) / max(1, len(ordered))
+        for item, r in zip(ordered, placed):
+            row[item] = r + shift
+    return row
+
+
+# --- the trace --------------------------------------------------------------------------
+class GraphNode(TypedDict):
+    id: int
+    label: str
+    op: str  # "var", "const" or an operation
+    value: float
+    grad: float | None  # None where no gradient flows (constants)
+    text: str  # the subexpression this node computes
+
+
+class GraphDoc(TypedDict):
+    nodes: list[GraphNode]
+    edges: list[list[Any]]  # [from, to, local derivative] in Graph.edges() order
+
+
+class LayoutDoc(TypedDict):
+    columns: int
+    rows: int
+    pos: list[list[float]]  # per node [column, row]
+    bends: list[list[list[float]]]  # per edge, [column, row] of each bend
+
+
+class AfterUpdate(TypedDict):
+    value: float | None  # f after the update; None if the step left f's domain
+    before: float
+
+
+class Accumulate(TypedDict):
+    name: str
+    once: float  # .grad after one backward()
+    twice: float  # after a second one without zero_grad()
+
+
+class BackpropExtra(TypedDict):
+    expr_text: str
+    variables: list[str]
+    updated: list[str]
+    graph: GraphDoc
+    layout: LayoutDoc
+    after_update: AfterUpdate
+    accumulate: Accumulate
+
+
+class ForwardStep(TypedDict):
+    phase: Literal["forward"]
+    node: int
+    value: float
+
+
+class SeedStep(TypedDict):
+    phase: Literal["seed"]
+    node: int
+    grad: float  # 1: d root / d root
+
+
+# "from" is a Python keyword, hence the functional form.
+BackwardStep = TypedDict(
+    "BackwardStep",
+    {
+        "phase": Literal["backward"],
+        "edge": int,  # index into the graph's edges
+        "from": int,
+        "to": int,
+        "upstream": float,  # the gradient arriving at "to"
+        "local": float,  # d to / d from
+        "product": float,
+        "grad_so_far": float,  # of "from", after this edge
+    },
+)
+
+
+class SumStep(TypedDict):
+    phase: Literal["sum"]
+    node: int
+    terms: list[float]  # the contributions of every path
+    grad: float
+
+
+class UpdateStep(TypedDict):
+    phase: Literal["update"]
+    node: int
+    name: str
+    value: float
+    grad: float
+    lr: float
+    new_value: float
+
+
+BackpropStep = ForwardStep | SeedStep | BackwardStep | SumStep | UpdateStep
+PhaseStepT = TypeVar("PhaseStepT", ForwardStep, SeedStep, BackwardStep, SumStep, UpdateStep)
+
+
+def backprop_steps(trace: Trace) -> list[BackpropStep]:
+    """The trace's steps, each typed by its phase (narrowed by ``step["phase"] == ...``)."""
+    return cast(list[BackpropStep], trace.steps)
+
+
+def phase_steps(trace: Trace, phase: str, kind: type[PhaseStepT]) -> list[PhaseStepT]:
+    """The trace's steps of one phase, typed as that phase's TypedDict ``kind``."""
+    return [cast(PhaseStepT, s) for s in trace.steps if s["phase"] == phase]
+
+
+def _backward_steps(graph: Graph, run: GraphRun) -> list[BackpropStep]:
+    """The backward pass edge by edge, each path's product added to its source's gradient;
+    a sum step where a node's last contribution arrives."""
+    edge_index = {(src, dst, k): i for i, (src, dst, k) in enumerate(_edges_with_slot(graph))}
+    steps: list[BackpropStep] = []
     running: list[float] = [0.0] * graph.size
     for n, (src, dst, k) in enumerate(run.order, start=1):
         upstream = run.grads[dst]
@@ -481,40 +580,90 @@ def backprop_trace(params: BackpropParams) -> Trace:
         assert upstream is not None and local is not None
         product = upstream * local
         running[src] += product
-        steps.append(
-            {
-                "phase": "backward",
-                "edge": edge_index[(src, dst, k)],
-                "from": src,
-                "to": dst,
-                "upstream": upstream,
-                "local": local,
-                "product": product,
-                "grad_so_far": running[src],
-            }
-        )
+        backward: BackwardStep = {
+            "phase": "backward",
+            "edge": edge_index[(src, dst, k)],
+            "from": src,
+            "to": dst,
+            "upstream": upstream,
+            "local": local,
+            "product": product,
+            "grad_so_far": running[src],
+        }
+        steps.append(backward)
         if run.sums.get(src) == n:
-            steps.append(
-                {"phase": "sum", "node": src, "terms": run.terms[src], "grad": run.grads[src]}
-            )
+            total = run.grads[src]
+            assert total is not None  # its last contribution has just arrived
+            steps.append(SumStep(phase="sum", node=src, terms=run.terms[src], grad=total))
+    return steps
 
+
+def _update_steps(
+    prepared: Prepared, run: GraphRun, lr: float
+) -> tuple[list[BackpropStep], dict[str, float], dict[str, int]]:
+    """One gradient step on each updated variable; also the new values and variable ids."""
+    graph, env = prepared.graph, prepared.env
     var_ids = {graph.labels[nid]: nid for nid in range(graph.size) if graph.ops[nid] == "var"}
     new_env = dict(env)
+    steps: list[BackpropStep] = []
     for name in prepared.updated:
         grad = run.grads[var_ids[name]]
         assert grad is not None
-        new_env[name] = env[name] - params.lr * grad
+        new_env[name] = env[name] - lr * grad
         steps.append(
-            {
-                "phase": "update",
-                "node": var_ids[name],
-                "name": name,
-                "value": env[name],
-                "grad": grad,
-                "lr": params.lr,
-                "new_value": new_env[name],
-            }
+            UpdateStep(
+                phase="update",
+                node=var_ids[name],
+                name=name,
+                value=env[name],
+                grad=grad,
+                lr=lr,
+                new_value=new_env[name],
+            )
         )
+    return steps, new_env, var_ids
+
+
+def _graph_doc(graph: Graph, run: GraphRun) -> GraphDoc:
+    nodes = [
+        GraphNode(
+            id=nid,
+            label=graph.labels[nid],
+            op=graph.ops[nid],
+            value=run.values[nid],
+            grad=run.grads[nid],
+            text=graph.texts[nid],
+        )
+        for nid in range(graph.size)
+    ]
+    edge_rows = [[src, dst, run.locals_[dst][k]] for src, dst, k in _edges_with_slot(graph)]
+    return GraphDoc(nodes=nodes, edges=edge_rows)
+
+
+def _layout_doc(layout: Layout) -> LayoutDoc:
+    return LayoutDoc(
+        columns=layout.columns,
+        rows=layout.rows,
+        pos=[list(p) for p in layout.pos],
+        bends=[[list(p) for p in pts] for pts in layout.bends],
+    )
+
+
+def backprop_trace(params: BackpropParams) -> Trace:
+    """Forward values node by node, then the backward pass edge by edge, then one update."""
+    prepared = prepare(params)
+    graph, env = prepared.graph, prepared.env
+    run = run_graph(prepared)
+    root = graph.size - 1
+    steps: list[BackpropStep] = [
+        ForwardStep(phase="forward", node=nid, value=run.values[nid]) for nid in range(graph.size)
+    ]
+    seed = run.grads[root]
+    assert seed is not None  # the root's gradient is d root / d root
+    steps.append(SeedStep(phase="seed", node=root, grad=seed))
+    steps += _backward_steps(graph, run)
+    updates, new_env, var_ids = _update_steps(prepared, run, params.lr)
+    steps += updates
     after: float | None
     try:
         after = float(evaluate(prepared.expr, new_env))
@@ -522,6 +671,15 @@ def backprop_trace(params: BackpropParams) -> Trace:
         after = None  # the step left the domain (e.g. log of a negative): the scene says so
     names = list(env)
     shown = prepared.updated[0] if prepared.updated else names[0]
+    extra = BackpropExtra(
+        expr_text=to_text(prepared.expr, pretty=True),
+        variables=names,
+        updated=prepared.updated,
+        graph=_graph_doc(graph, run),
+        layout=_layout_doc(layered_layout(graph.inputs)),
+        after_update=AfterUpdate(value=after, before=run.values[root]),
+        accumulate=accumulated_grad(prepared.expr, env, shown),
+    )
     return Trace(
         scene="backprop",
         params=params_to_dict(params),
@@ -531,25 +689,12 @@ def backprop_trace(params: BackpropParams) -> Trace:
                 torch.tensor([run.grads[var_ids[v]] or 0.0 for v in names], dtype=torch.float64)
             ),  # (V,) in the order of "variables"
         },
-        steps=steps,
-        extra={
-            "expr_text": to_text(prepared.expr, pretty=True),
-            "variables": names,
-            "updated": prepared.updated,
-            "graph": {"nodes": nodes, "edges": edge_rows},
-            "layout": {
-                "columns": layout.columns,
-                "rows": layout.rows,
-                "pos": [list(p) for p in layout.pos],
-                "bends": [[list(p) for p in pts] for pts in layout.bends],
-            },
-            "after_update": {"value": after, "before": run.values[root]},
-            "accumulate": accumulated_grad(prepared.expr, env, shown),
-        },
+        steps=step_dicts(steps),
+        extra=extra_dict(extra),
     )
 
 
-def accumulated_grad(expr: Expr, env: dict[str, float], name: str) -> dict[str, object]:
+def accumulated_grad(expr: Expr, env: dict[str, float], name: str) -> Accumulate:
     """``name``'s .grad after one backward() and after a second one without zeroing (torch)."""
     leaves = {v: torch.tensor(x, dtype=torch.float64, requires_grad=True) for v, x in env.items()}
     evaluate(expr, leaves).backward()
@@ -558,7 +703,7 @@ def accumulated_grad(expr: Expr, env: dict[str, float], name: str) -> dict[str, 
     evaluate(expr, leaves).backward()  # no zero_grad(): autograd adds into .grad
     grad = leaves[name].grad
     twice = float(grad) if grad is not None else 0.0
-    return {"name": name, "once": once, "twice": twice}
+    return Accumulate(name=name, once=once, twice=twice)
 
 
 def _edges_with_slot(graph: Graph) -> list[tuple[int, int, int]]:

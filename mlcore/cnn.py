@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 import torch
 import torch.nn.functional as F
@@ -22,7 +22,7 @@ from explain.mlcore.digits import TEST_COUNT, DigitSet, load_digits, normalize
 from explain.mlcore.image import picture_or
 from explain.mlcore.params import ParamError, param, params_to_dict
 from explain.mlcore.sizes import conv_output_size
-from explain.mlcore.trace import Trace, to_nested
+from explain.mlcore.trace import Trace, extra_dict, to_nested
 
 DIGIT_SIZE = 28  # MNIST images are 28×28
 INPUTS = ("test", "drawn")  # cnn-shapes' input: a real test digit or one drawn by the pen
@@ -297,28 +297,65 @@ class InceptionA(nn.Module):
         return torch.cat(outs, dim=1)  # (N, 88, H, W)
 
 
-def inception_plan(c: int, n: int) -> list[dict[str, Any]]:
+class PlanLayer(TypedDict):
+    op: str  # "conv" or "avgpool"
+    kernel: int
+    in_channels: int
+    shape: list[int]  # (C, H, W) from the size functions
+
+
+class Branch(TypedDict):
+    name: str
+    layers: list[PlanLayer]
+    measured: NotRequired[list[list[int]]]  # (C, H, W) of each layer, from torch
+
+
+class InceptionCosts(TypedDict):
+    input_shape: list[int]
+    direct_shape: list[int]  # after the direct 5×5
+    reduce_shape: list[int]  # after the 1×1 reduction
+    after_shape: list[int]  # after the 5×5 on the reduced channels
+    ratio: float  # direct / bottleneck
+    direct: int  # multiplications
+    reduce: int
+    after: int
+    bottleneck: int  # reduce + after
+
+
+class InceptionExtra(TypedDict):
+    costs: InceptionCosts
+    branches: list[Branch]
+    concat_shape: list[int]
+
+
+class ResidualExtra(TypedDict):
+    shapes: dict[str, list[int]]  # x and each part of the block, (C, H, W)
+    size_from_formula: list[int]
+    log10_grad_norms: dict[str, list[float]]  # "plain"/"residual" -> per layer
+
+
+def inception_plan(c: int, n: int) -> list[Branch]:
     """Each branch's layers with the shapes the size functions give (same padding)."""
 
-    def conv(kind: str, cin: int, cout: int, k: int, pad: int, stride: int = 1) -> dict[str, Any]:
+    def conv(kind: str, cin: int, cout: int, k: int, pad: int, stride: int = 1) -> PlanLayer:
         o = conv_output_size(n, k, stride, pad)
-        return {"op": kind, "kernel": k, "in_channels": cin, "shape": [cout, o, o]}
+        return PlanLayer(op=kind, kernel=k, in_channels=cin, shape=[cout, o, o])
 
     return [
-        {"name": "1x1", "layers": [conv("conv", c, BRANCH_1X1, 1, 0)]},
-        {"name": "5x5", "layers": [conv("conv", c, 16, 1, 0), conv("conv", 16, BRANCH_5X5, 5, 2)]},
-        {
-            "name": "3x3",
-            "layers": [
+        Branch(name="1x1", layers=[conv("conv", c, BRANCH_1X1, 1, 0)]),
+        Branch(name="5x5", layers=[conv("conv", c, 16, 1, 0), conv("conv", 16, BRANCH_5X5, 5, 2)]),
+        Branch(
+            name="3x3",
+            layers=[
                 conv("conv", c, 16, 1, 0),
                 conv("conv", 16, 24, 3, 1),
                 conv("conv", 24, BRANCH_3X3, 3, 1),
             ],
-        },
-        {
-            "name": "pool",
-            "layers": [conv("avgpool", c, c, 3, 1), conv("conv", c, BRANCH_POOL, 1, 0)],
-        },
+        ),
+        Branch(
+            name="pool",
+            layers=[conv("avgpool", c, c, 3, 1), conv("conv", c, BRANCH_POOL, 1, 0)],
+        ),
     ]
 
 
@@ -367,20 +404,25 @@ def inception_trace(params: InceptionParams) -> Trace:
     concat = [sum(e["layers"][-1]["shape"][0] for e in plan), n, n]
     if list(y.shape[1:]) != concat:
         raise AssertionError("concatenated shape disagrees with torch")
-    comparison = {
-        "input_shape": [c, n, n],
-        "direct_shape": list(y_direct.shape[1:]),
-        "reduce_shape": list(y_reduce.shape[1:]),
-        "after_shape": list(y_after.shape[1:]),
-        "ratio": costs["direct"] / costs["bottleneck"],
-        **costs,
-    }
+    comparison = InceptionCosts(
+        input_shape=[c, n, n],
+        direct_shape=list(y_direct.shape[1:]),
+        reduce_shape=list(y_reduce.shape[1:]),
+        after_shape=list(y_after.shape[1:]),
+        ratio=costs["direct"] / costs["bottleneck"],
+        direct=costs["direct"],
+        reduce=costs["reduce"],
+        after=costs["after"],
+        bottleneck=costs["bottleneck"],
+    )
     return Trace(
         scene="inception",
         params=params_to_dict(params),
         tensors={"branch_channels": [e["layers"][-1]["shape"][0] for e in plan]},
         steps=[{"branch": e["name"], "shape": e["layers"][-1]["shape"]} for e in plan],
-        extra={"costs": comparison, "branches": plan, "concat_shape": list(y.shape[1:])},
+        extra=extra_dict(
+            InceptionExtra(costs=comparison, branches=plan, concat_shape=list(y.shape[1:]))
+        ),
     )
 
 
@@ -390,13 +432,13 @@ def verify_inception_trace(trace: Trace) -> None:
     again = inception_trace(p)
     if again.to_json() != trace.to_json():
         raise AssertionError("inception trace differs from a fresh forward pass")
-    costs = trace.extra["costs"]
+    costs = trace.extra_as(InceptionExtra)["costs"]
     s, cin, cout, red = p.size, p.in_channels, p.out_channels, p.reduce_channels
     if costs["direct"] != s * s * cout * 5 * 5 * cin:
         raise AssertionError("direct 5×5 multiplication count is wrong")
     if costs["bottleneck"] != s * s * red * cin + s * s * cout * 5 * 5 * red:
         raise AssertionError("bottleneck multiplication count is wrong")
-    if trace.extra["concat_shape"][0] != sum(trace.tensors["branch_channels"]):
+    if trace.extra_as(InceptionExtra)["concat_shape"][0] != sum(trace.tensors["branch_channels"]):
         raise AssertionError("concatenation channels are not the sum of the branches")
 
 
@@ -506,7 +548,9 @@ def residual_trace(params: ResidualParams) -> Trace:
         params=params_to_dict(params),
         tensors={"plain_grad_norms": plain_norms, "residual_grad_norms": residual_norms},
         steps=[{"layer": i} for i in range(params.depth + 1)],
-        extra={"shapes": shapes, "size_from_formula": expected, "log10_grad_norms": log10},
+        extra=extra_dict(
+            ResidualExtra(shapes=shapes, size_from_formula=expected, log10_grad_norms=log10)
+        ),
     )
 
 

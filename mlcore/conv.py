@@ -8,7 +8,7 @@ product; tests (and ``verify_conv2d_trace`` at run time) compare the result with
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 import torch
 import torch.nn.functional as F
@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from explain.mlcore.image import picture_or
 from explain.mlcore.params import Matrix, ParamError, param, params_to_dict
 from explain.mlcore.sizes import conv_output_size, effective_kernel, window_taps
-from explain.mlcore.trace import Trace, to_nested
+from explain.mlcore.trace import Trace, extra_dict, step_dicts, to_nested
 
 # A padded input wider than this no longer has readable numbers at 480p.
 MAX_PADDED_SIZE = 12
@@ -34,6 +34,34 @@ NAMED_KERNELS: tuple[tuple[str, Matrix], ...] = (
     ("sharpen", ((0.0, -1.0, 0.0), (-1.0, 5.0, -1.0), (0.0, -1.0, 0.0))),
     ("edge", ((-1.0, -1.0, -1.0), (-1.0, 8.0, -1.0), (-1.0, -1.0, -1.0))),  # Laplacian
 )
+
+
+class ConvStep(TypedDict):
+    """One output cell: the window over the padded input and its multiply-accumulate."""
+
+    out: list[int]  # [o, i, j] the output cell
+    window: list[int]  # [top, left] of the window in the padded input
+    taps: list[list[int]]  # (k*k, 2) padded-input (row, col) under each kernel tap
+    inputs: list[list[float]]  # (C, k*k) the cells under the kernel
+    products: list[list[float]]  # (C, k*k) cell times kernel tap
+    channel_sums: list[float]  # (C,)
+    bias: float
+    value: float  # sum of channel_sums plus bias
+
+
+class ConvSize(TypedDict):
+    """The numbers of the output-size formula."""
+
+    input: int
+    kernel: int
+    stride: int
+    padding: int
+    dilation: int
+    output: int
+
+
+class ConvExtra(TypedDict):
+    size: ConvSize
 
 
 @dataclass(frozen=True)
@@ -121,7 +149,7 @@ def _seeded_values(params: ConvParams) -> tuple[torch.Tensor, torch.Tensor, torc
 
 def window_steps(
     grid: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, stride: int = 1, dilation: int = 1
-) -> tuple[torch.Tensor, list[dict[str, Any]]]:
+) -> tuple[torch.Tensor, list[ConvStep]]:
     """Slide ``weight`` over ``grid`` as ``F.conv2d`` does (no padding: ``grid`` has it),
     one recorded step per output cell in (o, i, j) order: the cells under the kernel, their
     products with it, each channel's sum, the bias and the value.
@@ -132,7 +160,7 @@ def window_steps(
     out_channels, k = weight.shape[0], weight.shape[-1]
     out_size = conv_output_size(size, k, stride, 0, dilation)
     out = torch.zeros(out_channels, out_size, out_size, dtype=torch.float64)  # (O, Ho, Wo)
-    steps = []
+    steps: list[ConvStep] = []
     for o in range(out_channels):
         for i in range(out_size):
             for j in range(out_size):
@@ -146,16 +174,16 @@ def window_steps(
                 value = channel_sums.sum() + bias[o]
                 out[o, i, j] = value
                 steps.append(
-                    {
-                        "out": [o, i, j],
-                        "window": [top, left],
-                        "taps": taps,
-                        "inputs": to_nested(window),
-                        "products": to_nested(products),
-                        "channel_sums": to_nested(channel_sums),
-                        "bias": float(bias[o]),
-                        "value": float(value),
-                    }
+                    ConvStep(
+                        out=[o, i, j],
+                        window=[top, left],
+                        taps=taps,
+                        inputs=to_nested(window),
+                        products=to_nested(products),
+                        channel_sums=to_nested(channel_sums),
+                        bias=float(bias[o]),
+                        value=float(value),
+                    )
                 )
     return out, steps
 
@@ -166,15 +194,12 @@ def conv2d_trace(params: ConvParams) -> Trace:
     p, s, d, k = params.padding, params.stride, params.dilation, params.kernel_size
     out_size = conv_output_size(params.input_size, k, s, p, d)
     padded = F.pad(x, (p, p, p, p))  # (C, H+2p, W+2p), zeros around
+    # (H+2p, W+2p) True on the zero border, which the scene draws muted
+    padding_mask = F.pad(torch.zeros(params.input_size, params.input_size), (p, p, p, p), value=1)
     out, steps = window_steps(padded, w, b, s, d)  # (O, Ho, Wo)
-    size = {
-        "input": params.input_size,
-        "kernel": k,
-        "stride": s,
-        "padding": p,
-        "dilation": d,
-        "output": out_size,
-    }
+    size = ConvSize(
+        input=params.input_size, kernel=k, stride=s, padding=p, dilation=d, output=out_size
+    )
     return Trace(
         scene="conv",
         params=params_to_dict(params),
@@ -184,9 +209,10 @@ def conv2d_trace(params: ConvParams) -> Trace:
             "bias": to_nested(b),
             "padded": to_nested(padded),
             "output": to_nested(out),
+            "padding_mask": to_nested(padding_mask.bool()),
         },
-        steps=steps,
-        extra={"size": size},
+        steps=step_dicts(steps),
+        extra=extra_dict(ConvExtra(size=size)),
     )
 
 
@@ -202,7 +228,17 @@ def verify_conv2d_trace(trace: Trace) -> None:
     got = torch.tensor(trace.tensors["output"], dtype=torch.float64)
     if got.shape != expected.shape or not torch.allclose(got, expected, atol=1e-9):
         raise AssertionError("convolution trace disagrees with torch.nn.functional.conv2d")
-    for step in trace.steps:
+    for step in trace.steps_as(ConvStep):
         o, i, j = step["out"]
         if abs(step["value"] - float(expected[o, i, j])) > 1e-9:
             raise AssertionError(f"step {step['out']} disagrees with torch")
+    _verify_padding_mask(trace, x.shape[-1], prm["padding"])
+
+
+def _verify_padding_mask(trace: Trace, size: int, padding: int) -> None:
+    """The mask is True exactly where conv2d's zero padding lies around the input."""
+    inside = torch.zeros(size + 2 * padding, size + 2 * padding, dtype=torch.bool)
+    inside[padding : padding + size, padding : padding + size] = True
+    mask = torch.tensor(trace.tensors["padding_mask"], dtype=torch.bool)
+    if not torch.equal(mask, ~inside):
+        raise AssertionError("padding_mask is not the zero border of the padded input")

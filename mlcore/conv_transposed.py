@@ -9,17 +9,41 @@ convolution with the kernel turned 180° runs over that. The result equals
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 import torch
 import torch.nn.functional as F
 
-from explain.mlcore.conv import window_steps
+from explain.mlcore.conv import ConvStep, window_steps
 from explain.mlcore.params import ParamError, param, params_to_dict
 from explain.mlcore.sizes import conv_output_size, conv_transpose_output_size
-from explain.mlcore.trace import Trace, to_nested
+from explain.mlcore.trace import Trace, extra_dict, step_dicts, to_nested
 
 # A stretched grid wider than this no longer has readable numbers at 480p.
 MAX_STRETCHED_SIZE = 12
+
+
+class ConvTransposedSize(TypedDict):
+    """Both routes to the output size, and the border of zeros."""
+
+    input: int
+    kernel: int
+    stride: int
+    padding: int
+    output_padding: int
+    edge: int  # zeros around the stuffed input: k − 1 − p
+    stretched: int
+    output: int
+    output_as_conv: int
+
+
+class ConvTransposedExtra(TypedDict):
+    size: ConvTransposedSize
+    # [[r, c], [row, col]]: input cell (r, c) lands on stretched cell (row, col), in
+    # row-major order of both grids
+    arrivals: list[list[list[int]]]
+    # [[r, c], [rr, cc]]: kernel tap (r, c) is tap (rr, cc) of the kernel turned 180°
+    flip: list[list[list[int]]]
 
 
 @dataclass(frozen=True)
@@ -78,10 +102,13 @@ def conv_transposed_trace(params: ConvTransposedParams) -> Trace:
     size = stretched_size(params)
     stretched = torch.zeros(size, size, dtype=torch.float64)  # (Hs, Ws)
     is_input = torch.zeros(size, size, dtype=torch.bool)  # (Hs, Ws) True where an input cell lands
+    arrivals = []
     for r in range(n):
         for c in range(n):
             stretched[edge + r * s, edge + c * s] = x[0, r, c]
             is_input[edge + r * s, edge + c * s] = True
+            arrivals.append([[r, c], [edge + r * s, edge + c * s]])
+    flip = [[[r, c], [k - 1 - r, k - 1 - c]] for r in range(k) for c in range(k)]
 
     out_size = conv_transpose_output_size(n, k, s, p, params.output_padding)
     via_conv = conv_output_size(size, k)  # the same size seen as an ordinary convolution
@@ -91,17 +118,17 @@ def conv_transposed_trace(params: ConvTransposedParams) -> Trace:
     out, steps = window_steps(
         stretched[None], flipped[None, None], torch.zeros(1, dtype=torch.float64)
     )  # (1, Ho, Wo)
-    sizes = {
-        "input": n,
-        "kernel": k,
-        "stride": s,
-        "padding": p,
-        "output_padding": params.output_padding,
-        "edge": edge,
-        "stretched": size,
-        "output": out_size,
-        "output_as_conv": via_conv,
-    }
+    sizes = ConvTransposedSize(
+        input=n,
+        kernel=k,
+        stride=s,
+        padding=p,
+        output_padding=params.output_padding,
+        edge=edge,
+        stretched=size,
+        output=out_size,
+        output_as_conv=via_conv,
+    )
     return Trace(
         scene="conv-transposed",
         params=params_to_dict(params),
@@ -113,8 +140,8 @@ def conv_transposed_trace(params: ConvTransposedParams) -> Trace:
             "is_input": to_nested(is_input),
             "output": to_nested(out),
         },
-        steps=steps,
-        extra={"size": sizes},
+        steps=step_dicts(steps),
+        extra=extra_dict(ConvTransposedExtra(size=sizes, arrivals=arrivals, flip=flip)),
     )
 
 
@@ -133,7 +160,8 @@ def verify_conv_transposed_trace(trace: Trace) -> None:
     got = torch.tensor(trace.tensors["output"], dtype=torch.float64)
     if got.shape != expected.shape or not torch.allclose(got, expected, atol=1e-9):
         raise AssertionError("transposed convolution trace disagrees with F.conv_transpose2d")
-    size = trace.extra["size"]
+    extra = trace.extra_as(ConvTransposedExtra)
+    size = extra["size"]
     if not size["output"] == size["output_as_conv"] == expected.shape[-1]:
         raise AssertionError("recorded output size disagrees with torch's")
     stretched = torch.tensor(trace.tensors["stretched"], dtype=torch.float64)  # (Hs, Ws)
@@ -141,7 +169,23 @@ def verify_conv_transposed_trace(trace: Trace) -> None:
     as_conv = F.conv2d(stretched[None, None], flipped[None, None])[0]  # (1, Ho, Wo)
     if not torch.allclose(as_conv, expected, atol=1e-9):
         raise AssertionError("the zero-stuffed convolution disagrees with F.conv_transpose2d")
-    for step in trace.steps:
+    for step in trace.steps_as(ConvStep):
         _, i, j = step["out"]
         if abs(step["value"] - float(expected[0, i, j])) > 1e-9:
             raise AssertionError(f"step {step['out']} disagrees with torch")
+    _verify_moves(trace, x[0], w[0, 0], stretched, flipped)
+
+
+def _verify_moves(
+    trace: Trace, x: torch.Tensor, w: torch.Tensor, stretched: torch.Tensor, flipped: torch.Tensor
+) -> None:
+    """Each recorded arrival carries its input value, each flip move its kernel value."""
+    extra = trace.extra_as(ConvTransposedExtra)
+    if len(extra["arrivals"]) != x.numel() or len(extra["flip"]) != w.numel():
+        raise AssertionError("arrivals or flip moves do not cover every cell")
+    for (r, c), (row, col) in extra["arrivals"]:
+        if stretched[row, col] != x[r, c]:
+            raise AssertionError(f"input cell {(r, c)} does not land on {(row, col)}")
+    for (r, c), (rr, cc) in extra["flip"]:
+        if flipped[rr, cc] != w[r, c]:
+            raise AssertionError(f"kernel tap {(r, c)} does not turn to {(rr, cc)}")

@@ -9,12 +9,13 @@ and ``torch.optim.SGD``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple, TypedDict
 
 import torch
 import torch.nn.functional as F
 
 from explain.mlcore.params import ParamError, param, params_to_dict
-from explain.mlcore.trace import Trace, to_nested
+from explain.mlcore.trace import Trace, extra_dict, step_dicts, to_nested
 
 MAX_SAMPLES = 8  # points readable on the plot and in the per-sample table
 MAX_EPOCHS = 2000  # the trace keeps every epoch; the scene shows a few snapshots
@@ -69,13 +70,37 @@ def snapshot_epochs(epochs: int, count: int = SNAPSHOTS) -> list[int]:
     return sorted(picks)
 
 
-def logistic_trace(params: LogisticParams) -> Trace:
-    """Train p = sigmoid(w·x + b) for ``params.epochs`` steps and record each epoch."""
-    x = torch.tensor(params.x, dtype=torch.float64)  # (N,)
-    y = torch.tensor(params.y, dtype=torch.float64)  # (N,)
+class LogisticStep(TypedDict):
+    """One drawn snapshot: the model after ``epoch`` updates."""
+
+    epoch: int
+    weight: float
+    bias: float
+    loss: float  # mean BCE
+    probs: list[float]  # (N,)
+    sample_loss: list[float]  # (N,) BCE per sample
+    boundary: float | None  # x where p = 0.5 (−b/w), None when w is 0
+    correct: int  # samples on the right side of the boundary
+
+
+class LogisticExtra(TypedDict):
+    snapshots: list[int]  # the epochs drawn, one step each
+
+
+class _Run(NamedTuple):
+    """Per epoch (E+1 entries): the parameters before its update, its loss, p and BCE."""
+
+    weights: list[float]
+    biases: list[float]
+    losses: list[float]
+    probs: list[torch.Tensor]  # (N,) each
+    sample_losses: list[torch.Tensor]  # (N,) each
+
+
+def _train(params: LogisticParams, x: torch.Tensor, y: torch.Tensor) -> _Run:
+    """Gradient descent on the mean BCE, recording each epoch before its update."""
     w, b = (torch.tensor(v, dtype=torch.float64) for v in _initial(params.seed))
-    weights, biases, losses = [], [], []
-    all_probs, all_sample_losses = [], []
+    run = _Run([], [], [], [], [])
     for epoch in range(params.epochs + 1):  # epoch e: the model after e updates
         z = w * x + b  # (N,)
         if float(z.abs().max()) > MAX_LOGIT:
@@ -86,11 +111,11 @@ def logistic_trace(params: LogisticParams) -> Trace:
             )
         p = torch.sigmoid(z)  # (N,)
         sample_loss = _bce_per_sample(z, y)  # (N,)
-        weights.append(float(w))
-        biases.append(float(b))
-        losses.append(float(sample_loss.mean()))
-        all_probs.append(p)
-        all_sample_losses.append(sample_loss)
+        run.weights.append(float(w))
+        run.biases.append(float(b))
+        run.losses.append(float(sample_loss.mean()))
+        run.probs.append(p)
+        run.sample_losses.append(sample_loss)
         if epoch == params.epochs:
             break
         # d(mean BCE)/dz = (p − y)/N, so the gradients need no autograd.
@@ -98,28 +123,36 @@ def logistic_trace(params: LogisticParams) -> Trace:
         grad_b = (p - y).mean()
         w = w - params.lr * grad_w
         b = b - params.lr * grad_b
+    return run
 
+
+def _snapshot(run: _Run, e: int, y: torch.Tensor) -> LogisticStep:
+    weight, bias = run.weights[e], run.biases[e]
+    return LogisticStep(
+        epoch=e,
+        weight=weight,
+        bias=bias,
+        loss=run.losses[e],
+        probs=to_nested(run.probs[e]),
+        sample_loss=to_nested(run.sample_losses[e]),
+        # Decision boundary: p = 0.5 where w·x + b = 0.
+        boundary=-bias / weight if abs(weight) > 1e-12 else None,
+        # Samples on the right side of the boundary (p > 0.5 exactly when y = 1).
+        correct=int(((run.probs[e] > 0.5) == (y > 0.5)).sum()),
+    )
+
+
+def logistic_trace(params: LogisticParams) -> Trace:
+    """Train p = sigmoid(w·x + b) for ``params.epochs`` steps and record each epoch."""
+    x = torch.tensor(params.x, dtype=torch.float64)  # (N,)
+    y = torch.tensor(params.y, dtype=torch.float64)  # (N,)
+    run = _train(params, x, y)
+    weights, biases = run.weights, run.biases
     lo, hi = min(params.x) - CURVE_MARGIN, max(params.x) + CURVE_MARGIN
     curve_x = torch.linspace(lo, hi, CURVE_POINTS, dtype=torch.float64)  # (G,)
     picks = snapshot_epochs(params.epochs)
     curves = torch.stack([torch.sigmoid(weights[e] * curve_x + biases[e]) for e in picks])  # (S, G)
-    steps = []
-    for e in picks:
-        # Decision boundary: p = 0.5 where w·x + b = 0.
-        boundary = -biases[e] / weights[e] if abs(weights[e]) > 1e-12 else None
-        steps.append(
-            {
-                "epoch": e,
-                "weight": weights[e],
-                "bias": biases[e],
-                "loss": losses[e],
-                "probs": to_nested(all_probs[e]),
-                "sample_loss": to_nested(all_sample_losses[e]),
-                "boundary": boundary,
-                # Samples on the right side of the boundary (p > 0.5 exactly when y = 1).
-                "correct": int(((all_probs[e] > 0.5) == (y > 0.5)).sum()),
-            }
-        )
+    steps = [_snapshot(run, e, y) for e in picks]
     return Trace(
         scene="logistic",
         params=params_to_dict(params),
@@ -128,14 +161,14 @@ def logistic_trace(params: LogisticParams) -> Trace:
             "y": to_nested(y),
             "weight": weights,  # (E+1,) before each update, then the final weight
             "bias": biases,  # (E+1,)
-            "loss": losses,  # (E+1,) mean BCE at each epoch
-            "probs": to_nested(torch.stack(all_probs)),  # (E+1, N)
-            "sample_loss": to_nested(torch.stack(all_sample_losses)),  # (E+1, N)
+            "loss": run.losses,  # (E+1,) mean BCE at each epoch
+            "probs": to_nested(torch.stack(run.probs)),  # (E+1, N)
+            "sample_loss": to_nested(torch.stack(run.sample_losses)),  # (E+1, N)
             "curve_x": to_nested(curve_x),  # (G,)
             "curve_p": to_nested(curves),  # (S, G) one curve per snapshot
         },
-        steps=steps,
-        extra={"snapshots": picks},
+        steps=step_dicts(steps),
+        extra=extra_dict(LogisticExtra(snapshots=picks)),
     )
 
 
@@ -189,7 +222,7 @@ def verify_logistic_trace(trace: Trace, tol: float = 1e-9) -> None:
         ):
             raise AssertionError(f"per-sample BCE at epoch {epoch} disagrees with torch")
     curve_x = torch.tensor(trace.tensors["curve_x"], dtype=torch.float64)
-    for s, e in enumerate(trace.extra["snapshots"]):
+    for s, e in enumerate(trace.extra_as(LogisticExtra)["snapshots"]):
         expected = torch.sigmoid(weights[e] * curve_x + biases[e])
         got = torch.tensor(trace.tensors["curve_p"][s], dtype=torch.float64)
         if not torch.allclose(got, expected, rtol=0, atol=tol):

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TypedDict
 
 import torch
 import torch.nn.functional as F
 
 from explain.mlcore.params import ParamError, param, params_to_dict
-from explain.mlcore.trace import Trace, to_nested
+from explain.mlcore.trace import Trace, extra_dict, step_dicts, to_nested
 
 # Data points: more do not fit as readable dots and make the comparison slow to animate.
 MAX_POINTS = 12
@@ -118,6 +119,22 @@ def search_weights(w_min: float, w_max: float, w_step: float) -> list[float]:
     return [round(w_min + i * w_step, 12) for i in range(search_count(w_min, w_max, w_step))]
 
 
+class LinearLossStep(TypedDict):
+    w: float  # the candidate weight
+    pred: list[float]  # (N,) w·x
+    mse: float
+
+
+class Minimum(TypedDict):
+    index: int  # of the step (first minimum on ties)
+    w: float
+    mse: float
+
+
+class LinearLossExtra(TypedDict):
+    minimum: Minimum
+
+
 def linear_loss_trace(params: LinearLossParams) -> Trace:
     """MSE of every candidate weight; one step per weight with its predictions."""
     x, y = _tensor(params.x), _tensor(params.y)  # (N,) each
@@ -126,14 +143,17 @@ def linear_loss_trace(params: LinearLossParams) -> Trace:
     pred = w[:, None] * x[None, :]  # (K, N)
     best = int(torch.argmin(mse))  # first minimum on ties
     steps = [
-        {"w": float(w[k]), "pred": to_nested(pred[k]), "mse": float(mse[k])} for k in range(len(w))
+        LinearLossStep(w=float(w[k]), pred=to_nested(pred[k]), mse=float(mse[k]))
+        for k in range(len(w))
     ]
     return Trace(
         scene="linear-loss",
         params=params_to_dict(params),
         tensors={"x": to_nested(x), "y": to_nested(y), "w": to_nested(w), "mse": to_nested(mse)},
-        steps=steps,
-        extra={"minimum": {"index": best, "w": float(w[best]), "mse": float(mse[best])}},
+        steps=step_dicts(steps),
+        extra=extra_dict(
+            LinearLossExtra(minimum=Minimum(index=best, w=float(w[best]), mse=float(mse[best])))
+        ),
     )
 
 
@@ -225,6 +245,25 @@ def _curve(x: torch.Tensor, y: torch.Tensor, ws: list[float]) -> tuple[list[floa
     return to_nested(grid), to_nested(mse_torch(grid, x, y))
 
 
+# Half the width of the drawn tangent, in units of w.
+TANGENT_HALF_WIDTH = 0.3
+
+
+class GradientDescentStep(TypedDict):
+    epoch: int
+    w: float  # before the update
+    loss: float  # cost at w
+    grad: float  # dcost/dw at w
+    w_next: float  # w − lr·grad
+    # [[w − d, loss − grad·d], [w + d, loss + grad·d]]: the tangent at w, d = TANGENT_HALF_WIDTH
+    tangent: list[list[float]]
+
+
+def _tangent(w: float, loss: float, grad: float) -> list[list[float]]:
+    d = TANGENT_HALF_WIDTH
+    return [[w - d, loss - grad * d], [w + d, loss + grad * d]]
+
+
 def gradient_descent_trace(params: GradientDescentParams) -> Trace:
     """Full-batch updates w ← w − lr·dcost/dw; tensors w, loss (epochs+1), grad (epochs)."""
     x, y = _tensor(params.x), _tensor(params.y)  # (N,) each
@@ -232,13 +271,14 @@ def gradient_descent_trace(params: GradientDescentParams) -> Trace:
     _check_run(run, params.lr, "batch gradient descent")
     curve_w, curve_mse = _curve(x, y, run.w)
     steps = [
-        {
-            "epoch": e,
-            "w": run.w[e],
-            "loss": run.loss[e],
-            "grad": run.grad[e],
-            "w_next": run.w[e + 1],
-        }
+        GradientDescentStep(
+            epoch=e,
+            w=run.w[e],
+            loss=run.loss[e],
+            grad=run.grad[e],
+            w_next=run.w[e + 1],
+            tangent=_tangent(run.w[e], run.loss[e], run.grad[e]),
+        )
         for e in range(params.epochs)
     ]
     return Trace(
@@ -254,7 +294,7 @@ def gradient_descent_trace(params: GradientDescentParams) -> Trace:
             "curve_w": curve_w,
             "curve_mse": curve_mse,
         },
-        steps=steps,
+        steps=step_dicts(steps),
     )
 
 
@@ -315,6 +355,12 @@ def verify_gradient_descent_trace(trace: Trace) -> None:
     for w, m in zip(tens["curve_w"], tens["curve_mse"]):
         if not _close(m, float(F.mse_loss(w * x, y))):
             raise AssertionError("MSE curve disagrees with F.mse_loss")
+    for e, step in enumerate(trace.steps_as(GradientDescentStep)):
+        (w0, c0), (w1, c1) = step["tangent"]
+        slope = (c1 - c0) / (w1 - w0)
+        through = _close((w0 + w1) / 2, tens["w"][e]) and _close((c0 + c1) / 2, tens["loss"][e])
+        if not (through and _close(slope, tens["grad"][e])):
+            raise AssertionError(f"the tangent at epoch {e} is not the verified gradient's")
 
 
 # --- sgd: mini-batches, compared with batch GD and SGD -----------------------------------
@@ -351,20 +397,46 @@ def run_kind(batch_size: int, n: int) -> str:
     return "batch" if batch_size == n else "minibatch"
 
 
-def _run_doc(run: Run, batch_size: int, n: int, beta: float) -> dict[str, object]:
+class SgdRun(TypedDict):
+    """One run of the comparison (entries per update, plus one for the end)."""
+
+    batch_size: int
+    kind: str  # "batch", "minibatch" or "sgd"
+    updates_per_epoch: int
+    progress: list[float]  # (U+1,) epochs completed at each entry
+    w: list[float]  # (U+1,)
+    loss: list[float]  # (U+1,)
+    grad: list[float]  # (U,)
+    batches: list[list[int]]  # (U,) sample indices of each update
+    smoothed: list[float]  # (U+1,) EWMA of loss
+    epoch_starts: list[int]  # (epochs+1,) index of each epoch's first entry, then the end
+
+
+class SgdStep(TypedDict):
+    update: int
+    batch: list[int]  # sample indices
+
+
+class SgdExtra(TypedDict):
+    runs: dict[str, SgdRun]  # kind -> run
+    chosen: str  # the kind of the run in tensors
+
+
+def _run_doc(run: Run, batch_size: int, n: int, beta: float) -> SgdRun:
     per_epoch = math.ceil(n / batch_size)
-    return {
-        "batch_size": batch_size,
-        "kind": run_kind(batch_size, n),
-        "updates_per_epoch": per_epoch,
+    return SgdRun(
+        batch_size=batch_size,
+        kind=run_kind(batch_size, n),
+        updates_per_epoch=per_epoch,
         # Epochs (data passes) completed at each entry: puts runs on one x axis.
-        "progress": [u / per_epoch for u in range(len(run.w))],
-        "w": run.w,
-        "loss": run.loss,
-        "grad": run.grad,
-        "batches": run.batches,
-        "smoothed": smooth_ewma(run.loss, beta),
-    }
+        progress=[u / per_epoch for u in range(len(run.w))],
+        w=run.w,
+        loss=run.loss,
+        grad=run.grad,
+        batches=run.batches,
+        smoothed=smooth_ewma(run.loss, beta),
+        epoch_starts=list(range(0, len(run.w), per_epoch)),
+    )
 
 
 def sgd_trace(params: SGDParams) -> Trace:
@@ -372,7 +444,7 @@ def sgd_trace(params: SGDParams) -> Trace:
     x, y = _tensor(params.x), _tensor(params.y)  # (N,) each
     n = len(x)
     sizes = sorted({1, params.batch_size, n}, reverse=True)  # batch, (mini-batch), SGD
-    runs: dict[str, dict[str, object]] = {}
+    runs: dict[str, SgdRun] = {}
     chosen: Run | None = None
     for b in sizes:
         # One generator per run, so every run's shuffling depends on the seed alone.
@@ -383,7 +455,7 @@ def sgd_trace(params: SGDParams) -> Trace:
         if b == params.batch_size:
             chosen = run
     assert chosen is not None
-    all_w = [w for r in runs.values() for w in r["w"]]  # type: ignore[attr-defined]
+    all_w = [w for r in runs.values() for w in r["w"]]
     curve_w, curve_mse = _curve(x, y, all_w)
     return Trace(
         scene="sgd",
@@ -397,8 +469,8 @@ def sgd_trace(params: SGDParams) -> Trace:
             "curve_w": curve_w,
             "curve_mse": curve_mse,
         },
-        steps=[{"update": u, "batch": b} for u, b in enumerate(chosen.batches)],
-        extra={"runs": runs, "chosen": run_kind(params.batch_size, n)},
+        steps=step_dicts([SgdStep(update=u, batch=b) for u, b in enumerate(chosen.batches)]),
+        extra=extra_dict(SgdExtra(runs=runs, chosen=run_kind(params.batch_size, n))),
     )
 
 
@@ -408,7 +480,7 @@ def verify_sgd_trace(trace: Trace) -> None:
     y = torch.tensor(trace.tensors["y"], dtype=torch.float64)  # (N,)
     prm = trace.params
     n = len(x)
-    for name, run in trace.extra["runs"].items():
+    for name, run in trace.extra_as(SgdExtra)["runs"].items():
         b = run["batch_size"]
         per_epoch = math.ceil(n / b)
         batches = run["batches"]
@@ -418,6 +490,8 @@ def verify_sgd_trace(trace: Trace) -> None:
             seen = sorted(i for bt in batches[e * per_epoch : (e + 1) * per_epoch] for i in bt)
             if seen != list(range(n)):
                 raise AssertionError(f"run {name}: epoch {e} does not visit every sample once")
+        if run["epoch_starts"] != [e * per_epoch for e in range(prm["epochs"] + 1)]:
+            raise AssertionError(f"run {name}: epoch_starts do not follow the batches")
         _verify_run(x, y, prm["lr"], run["w"], run["loss"], run["grad"], batches)
         _verify_smoothed(run["loss"], run["smoothed"], prm["beta"])
     chosen = trace.extra["runs"][trace.extra["chosen"]]

@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from explain.mlcore.params import ParamError, param, params_to_dict
-from explain.mlcore.trace import Trace, to_nested
+from explain.mlcore.trace import Trace, extra_dict, step_dicts, to_nested
 
 # Distinct characters a one-hot vector may have: more columns are unreadable at 480p.
 MAX_VOCAB = 6
@@ -34,6 +34,74 @@ MAX_LEN = 8
 ALPHABET = frozenset(string.ascii_lowercase)
 SEED_HIGH = 2**31 - 1
 DTYPE = torch.float64  # exact enough that the verifier's tolerances can be tight
+
+
+class EpochRecord(TypedDict):
+    epoch: int  # from 1
+    prediction: str  # the best-scoring character at every step, before this epoch's update
+    loss: float  # cross-entropy summed over the steps
+
+
+class RnnUnrollStep(TypedDict):
+    """Time step t of the unrolled cell, with the initial weights."""
+
+    t: int
+    char: str  # input character
+    target: str  # target character
+    x: list[float]  # (V,) one-hot
+    h_prev: list[float]  # (H,)
+    from_x: list[float]  # (H,) W_ih x_t + b_ih
+    from_h: list[float]  # (H,) W_hh h_{t-1} + b_hh
+    h: list[float]  # (H,) tanh of their sum
+    scores: list[float]  # (V,)
+    probs: list[float]  # (V,) softmax of scores
+    predicted: str  # the best-scoring character
+    loss: float  # this step's cross-entropy
+
+
+class RnnUnrollExtra(TypedDict):
+    vocab: list[str]
+    labels: list[int]  # (T,) target indices
+    total_loss: float
+    epochs: list[EpochRecord]
+    # The first epoch whose prediction is the target, None if none is; and whether the
+    # last epoch still predicts it (the outro says "reached" only then).
+    first_match_epoch: int | None
+    final_matches: bool
+
+
+class RnnLayersStep(TypedDict):
+    layer: int
+    t: int
+    h: list[float]  # (H,) the state of this layer at this time step
+
+
+class RnnLayersShapes(TypedDict):
+    input: list[int]  # (T, batch, V)
+    output: list[int]  # (T, batch, H)
+    hidden: list[int]  # (L, batch, H)
+
+
+class RnnLayersExtra(TypedDict):
+    vocab: list[str]
+    shapes: RnnLayersShapes
+
+
+class EmbeddingStep(TypedDict):
+    t: int
+    char: str
+    index: int  # the character's row of the table
+    one_hot: list[float]  # (V,)
+    row: list[float]  # (E,) the looked-up row
+
+
+class EmbeddingExtra(TypedDict):
+    vocab: list[str]
+    indices: list[int]  # (T,)
+    labels: list[int]  # (T,)
+    initial_state: dict[str, Any]  # the model's state_dict before training, nested lists
+    epochs: list[EpochRecord]
+    final_prediction: str
 
 
 def _check_text(name: str, text: str) -> None:
@@ -176,16 +244,16 @@ class _CellModel(nn.Module):
 
 def _train(
     model: nn.Module, x: Any, labels: torch.Tensor, params: RnnParams, vocab: list[str]
-) -> list[dict[str, Any]]:
+) -> list[EpochRecord]:
     """The course's loop: per epoch, the prediction and summed loss, then one Adam step."""
     opt = torch.optim.Adam(model.parameters(), lr=params.lr)
-    epochs = []
+    epochs: list[EpochRecord] = []
     for epoch in range(params.epochs):
         _, scores = model(x)  # (T, V)
         loss = F.cross_entropy(scores, labels, reduction="sum")  # sum over steps
         _finite(loss)
         epochs.append(
-            {"epoch": epoch + 1, "prediction": _decode(scores, vocab), "loss": loss.item()}
+            EpochRecord(epoch=epoch + 1, prediction=_decode(scores, vocab), loss=loss.item())
         )
         opt.zero_grad()
         loss.backward()
@@ -194,6 +262,53 @@ def _train(
         _, scores = model(x)
         _finite(scores)
     return epochs
+
+
+def _unroll(
+    cell: nn.RNNCell,
+    readout: nn.Linear | None,
+    x: torch.Tensor,
+    labels: torch.Tensor,
+    params: RnnParams,
+    vocab: list[str],
+) -> list[RnnUnrollStep]:
+    """Every h_t recomputed by hand from the cell's weights, scored and its loss taken."""
+    w_ih, w_hh = cell.weight_ih.detach(), cell.weight_hh.detach()  # (H, V), (H, H)
+    b_ih, b_hh = cell.bias_ih.detach(), cell.bias_hh.detach()  # (H,) each
+    h = torch.zeros(params.hidden_size, dtype=DTYPE)  # (H,) h0
+    steps = []
+    for t in range(len(params.input)):
+        from_x, from_h, h_new = cell_step(x[t], h, w_ih, w_hh, b_ih, b_hh)  # (H,) each
+        if readout is not None:
+            score = readout.weight.detach() @ h_new + readout.bias.detach()  # (V,)
+        else:
+            score = h_new  # (V,): the course scores the hidden state itself
+        loss = F.cross_entropy(score[None], labels[t : t + 1])
+        probs = torch.softmax(score, dim=0)  # (V,)
+        steps.append(
+            RnnUnrollStep(
+                t=t,
+                char=params.input[t],
+                target=params.target[t],
+                x=to_nested(x[t]),
+                h_prev=to_nested(h),
+                from_x=to_nested(from_x),
+                from_h=to_nested(from_h),
+                h=to_nested(h_new),
+                scores=to_nested(score),
+                probs=to_nested(probs),
+                predicted=vocab[int(score.argmax())],
+                loss=float(loss),
+            )
+        )
+        h = h_new
+    return steps
+
+
+def _reached(epochs: list[EpochRecord], target: str) -> tuple[int | None, bool]:
+    """The first epoch predicting the target (None if none), and whether the last does."""
+    first = next((e["epoch"] for e in epochs if e["prediction"] == target), None)
+    return first, epochs[-1]["prediction"] == target
 
 
 def rnn_unroll_trace(params: RnnParams) -> Trace:
@@ -206,73 +321,39 @@ def rnn_unroll_trace(params: RnnParams) -> Trace:
     x = one_hot(params.input, vocab)  # (T, V)
     labels = torch.tensor(_indices(params.target, vocab))  # (T,)
     model = _seeded(params.seed, lambda: _CellModel(len(vocab), params.hidden_size))
-    cell = model.cell
-    w_ih = cell.weight_ih.detach().clone()  # (H, V)
-    w_hh = cell.weight_hh.detach().clone()  # (H, H)
-    b_ih = cell.bias_ih.detach().clone()  # (H,)
-    b_hh = cell.bias_hh.detach().clone()  # (H,)
-    readout = model.readout
-    h0 = torch.zeros(params.hidden_size, dtype=DTYPE)  # (H,)
-
-    h = h0
-    hidden, scores, steps = [], [], []
-    for t in range(len(params.input)):
-        from_x, from_h, h_new = cell_step(x[t], h, w_ih, w_hh, b_ih, b_hh)  # (H,) each
-        if readout is not None:
-            score = readout.weight.detach() @ h_new + readout.bias.detach()  # (V,)
-        else:
-            score = h_new  # (V,): the course scores the hidden state itself
-        loss = F.cross_entropy(score[None], labels[t : t + 1])
-        probs = torch.softmax(score, dim=0)  # (V,)
-        steps.append(
-            {
-                "t": t,
-                "char": params.input[t],
-                "target": params.target[t],
-                "x": to_nested(x[t]),
-                "h_prev": to_nested(h),
-                "from_x": to_nested(from_x),
-                "from_h": to_nested(from_h),
-                "h": to_nested(h_new),
-                "scores": to_nested(score),
-                "probs": to_nested(probs),
-                "predicted": vocab[int(score.argmax())],
-                "loss": float(loss),
-            }
-        )
-        hidden.append(h_new)
-        scores.append(score)
-        h = h_new
-    hidden_t = torch.stack(hidden)  # (T, H)
-    scores_t = torch.stack(scores)  # (T, V)
+    cell, readout = model.cell, model.readout
+    steps = _unroll(cell, readout, x, labels, params, vocab)
     step_loss = torch.tensor([s["loss"] for s in steps], dtype=DTYPE)  # (T,)
-
     tensors: dict[str, Any] = {
         "inputs": to_nested(x),
-        "h0": to_nested(h0),
-        "weight_ih": to_nested(w_ih),
-        "weight_hh": to_nested(w_hh),
-        "bias_ih": to_nested(b_ih),
-        "bias_hh": to_nested(b_hh),
-        "hidden": to_nested(hidden_t),
-        "scores": to_nested(scores_t),
+        "h0": to_nested(torch.zeros(params.hidden_size, dtype=DTYPE)),
+        "weight_ih": to_nested(cell.weight_ih),
+        "weight_hh": to_nested(cell.weight_hh),
+        "bias_ih": to_nested(cell.bias_ih),
+        "bias_hh": to_nested(cell.bias_hh),
+        "hidden": [s["h"] for s in steps],  # (T, H)
+        "scores": [s["scores"] for s in steps],  # (T, V)
         "step_loss": to_nested(step_loss),
     }
     if readout is not None:
         tensors["weight_out"] = to_nested(readout.weight)  # (V, H)
         tensors["bias_out"] = to_nested(readout.bias)  # (V,)
     epochs = _train(model, x, labels, params, vocab)
+    first, final = _reached(epochs, params.target)
+    extra = RnnUnrollExtra(
+        vocab=vocab,
+        labels=labels.tolist(),
+        total_loss=float(step_loss.sum()),
+        epochs=epochs,
+        first_match_epoch=first,
+        final_matches=final,
+    )
     return Trace(
         scene="rnn-unroll",
         params=params_to_dict(params),
         tensors=tensors,
-        steps=steps,
-        extra={
-            "vocab": vocab,
-            "labels": labels.tolist(),
-            "total_loss": float(step_loss.sum()),
-            "epochs": epochs,
-        },
+        steps=step_dicts(steps),
+        extra=extra_dict(extra),
     )
 
 
@@ -321,7 +402,7 @@ def verify_rnn_unroll_trace(trace: Trace) -> None:
         state = cell(x[t : t + 1], state)  # (1, H)
         if not torch.allclose(state[0], tensors["hidden"][t], atol=1e-12, rtol=0):
             raise AssertionError(f"h_{t + 1} disagrees with nn.RNNCell")
-        step = trace.steps[t]
+        step = trace.steps_as(RnnUnrollStep)[t]
         if abs(step["loss"] - float(tensors["step_loss"][t])) > 1e-12:
             raise AssertionError(f"step {t} loss disagrees with step_loss")
     readout = None
@@ -344,6 +425,16 @@ def verify_rnn_unroll_trace(trace: Trace) -> None:
     if not torch.allclose(losses, tensors["step_loss"], atol=1e-12, rtol=0):
         raise AssertionError("per-step cross-entropy disagrees with torch")
     _retrain_with(model, trace)
+    _verify_reached(trace.extra_as(RnnUnrollExtra), prm_target=trace.params["target"])
+
+
+def _verify_reached(extra: RnnUnrollExtra, prm_target: str) -> None:
+    """first_match_epoch and final_matches agree with the (verified) epoch records."""
+    matches = [e["epoch"] for e in extra["epochs"] if e["prediction"] == prm_target]
+    if extra["first_match_epoch"] != (min(matches) if matches else None):
+        raise AssertionError("first_match_epoch disagrees with the epochs' predictions")
+    if extra["final_matches"] != (extra["epochs"][-1]["prediction"] == prm_target):
+        raise AssertionError("final_matches disagrees with the last epoch's prediction")
 
 
 # --- rnn-layers ------------------------------------------------------------------------
@@ -360,7 +451,7 @@ def rnn_layers_trace(params: LayersParams) -> Trace:
     tensors: dict[str, Any] = {"inputs": to_nested(x)}
     below = x  # (T, in): what layer l reads at each time step
     grid = []
-    steps = []
+    steps: list[RnnLayersStep] = []
     for layer in range(layers):
         w = {
             name: getattr(rnn, f"{name}_l{layer}").detach().clone()
@@ -375,7 +466,7 @@ def rnn_layers_trace(params: LayersParams) -> Trace:
                 below[t], h, w["weight_ih"], w["weight_hh"], w["bias_ih"], w["bias_hh"]
             )
             row.append(h)
-            steps.append({"layer": layer, "t": t, "h": to_nested(h)})
+            steps.append(RnnLayersStep(layer=layer, t=t, h=to_nested(h)))
         below = torch.stack(row)  # (T, H)
         grid.append(below)
     states = torch.stack(grid)  # (L, T, H)
@@ -386,15 +477,17 @@ def rnn_layers_trace(params: LayersParams) -> Trace:
         scene="rnn-layers",
         params=params_to_dict(params),
         tensors=tensors,
-        steps=steps,
-        extra={
-            "vocab": vocab,
-            "shapes": {
-                "input": list(x[:, None].shape),
-                "output": list(output.shape),
-                "hidden": list(h_n.shape),
-            },
-        },
+        steps=step_dicts(steps),
+        extra=extra_dict(
+            RnnLayersExtra(
+                vocab=vocab,
+                shapes=RnnLayersShapes(
+                    input=list(x[:, None].shape),
+                    output=list(output.shape),
+                    hidden=list(h_n.shape),
+                ),
+            )
+        ),
     )
 
 
@@ -413,7 +506,7 @@ def verify_rnn_layers_trace(trace: Trace) -> None:
         raise AssertionError("top layer's states disagree with nn.RNN output")
     if not torch.allclose(h_n[:, 0], states[:, -1], atol=1e-12, rtol=0):
         raise AssertionError("last time step's states disagree with nn.RNN hidden")
-    shapes = trace.extra["shapes"]
+    shapes = trace.extra_as(RnnLayersExtra)["shapes"]
     if shapes["output"] != list(output.shape) or shapes["hidden"] != list(h_n.shape):
         raise AssertionError("recorded shapes disagree with nn.RNN")
     for name in ("output", "h_n"):
@@ -453,13 +546,13 @@ def embedding_trace(params: EmbeddingParams) -> Trace:
         out, _ = model.rnn(lookup[:, None])  # (T, 1, H)
         scores = model.fc(out[:, 0])  # (T, V)
     steps = [
-        {
-            "t": t,
-            "char": params.input[t],
-            "index": int(idx[t]),
-            "one_hot": to_nested(x[t]),
-            "row": to_nested(lookup[t]),
-        }
+        EmbeddingStep(
+            t=t,
+            char=params.input[t],
+            index=int(idx[t]),
+            one_hot=to_nested(x[t]),
+            row=to_nested(lookup[t]),
+        )
         for t in range(len(params.input))
     ]
     tensors = {
@@ -476,15 +569,17 @@ def embedding_trace(params: EmbeddingParams) -> Trace:
         scene="embedding",
         params=params_to_dict(params),
         tensors=tensors,
-        steps=steps,
-        extra={
-            "vocab": vocab,
-            "indices": idx.tolist(),
-            "labels": labels.tolist(),
-            "initial_state": {k: to_nested(v) for k, v in sorted(initial_state.items())},
-            "epochs": epochs,
-            "final_prediction": epochs[-1]["prediction"],
-        },
+        steps=step_dicts(steps),
+        extra=extra_dict(
+            EmbeddingExtra(
+                vocab=vocab,
+                indices=idx.tolist(),
+                labels=labels.tolist(),
+                initial_state={k: to_nested(v) for k, v in sorted(initial_state.items())},
+                epochs=epochs,
+                final_prediction=epochs[-1]["prediction"],
+            )
+        ),
     )
 
 

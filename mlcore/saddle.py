@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypedDict
 
 import torch
 
@@ -30,7 +31,8 @@ from explain.mlcore.expr import (
     variables_of,
 )
 from explain.mlcore.params import ParamError, param, params_to_dict
-from explain.mlcore.trace import Trace
+from explain.mlcore.saddle_contours import SaddleContours, saddle_contours, verify_saddle_contours
+from explain.mlcore.trace import Trace, extra_dict
 
 # Half-width of the plotted square around the saddle at the origin.
 EXTENT = 2.0
@@ -67,6 +69,37 @@ SURFACE_GRADS: dict[str, Callable[[float, float], tuple[float, float]]] = {
     "monkey": lambda x, y: (3 * x * x - 3 * y * y, -6 * x * y),
 }
 FORMULAS: dict[str, str] = {"saddle": "f(x, y) = x² − y²", "monkey": "f(x, y) = x³ − 3xy²"}
+
+
+class Outcome(TypedDict):
+    escaped: bool  # left the plotted square
+    updates: int  # steps taken
+    distance: float  # from the origin, at the end
+
+
+class CriticalPoint(TypedDict):
+    at: str  # "origin" (built-in surfaces) or "gd_end" (custom)
+    point: list[float]  # [x, y]
+    value: float  # f there
+    hessian: list[list[float]]  # (2, 2)
+    eigenvalues: list[float]  # (2,) ascending
+    kind: str  # one of KINDS
+
+
+class SurfaceGrid(TypedDict):
+    axis: list[float]  # (G,) sample positions on both axes
+    f: list[list[float]]  # (G, G) rows follow y
+
+
+class SaddleExtra(TypedDict):
+    paths: dict[str, list[list[float]]]  # optimiser -> [[x, y, f], ...]
+    outcome: dict[str, Outcome]
+    saddle: CriticalPoint
+    gd_final_grad_norm: float
+    formula: str
+    extent: float
+    grid: SurfaceGrid
+    contours: SaddleContours
 
 
 @dataclass(frozen=True)
@@ -248,7 +281,7 @@ def critical_kind(surface: str, eigenvalues: list[float]) -> str:
     return "degenerate-saddle" if surface == "monkey" else "undecided"
 
 
-def surface_grid(surface: Surface) -> dict[str, list]:
+def surface_grid(surface: Surface) -> SurfaceGrid:
     """f on a GRID_SIZE² grid over the plotted square; ParamError when f is undefined there."""
     half = GRID_SIZE // 2
     # Multiples of one step, so that 0 (the built-in saddles) is exactly a sample.
@@ -260,7 +293,7 @@ def surface_grid(surface: Surface) -> dict[str, list]:
         raise ParamError("expr", f"{err} somewhere in the plotted square |x|, |y| <= 2") from None
     if not bool(torch.isfinite(values).all()):
         raise ParamError("expr", "f is not finite everywhere in the plotted square |x|, |y| <= 2")
-    return {"axis": axis.tolist(), "f": values.tolist()}
+    return SurfaceGrid(axis=axis.tolist(), f=values.tolist())
 
 
 def saddle_trace(params: SaddleParams) -> Trace:
@@ -280,42 +313,50 @@ def saddle_trace(params: SaddleParams) -> Trace:
             surface, start, params.lr, params.steps, params.momentum, noise_list, "momentum"
         ),
     }
-    gd_end = paths["gd"][-1]
-    if surface.name == "custom":
-        point, at = [gd_end[0], gd_end[1]], "gd_end"
-    else:
-        point, at = [0.0, 0.0], "origin"
-    hessian, eigenvalues = hessian_at(surface, point[0], point[1])
-    gx, gy = gradient(surface, gd_end[0], gd_end[1])
-    outcome = {
-        name: {
-            "escaped": not _inside(p[-1][0], p[-1][1]),
-            "updates": len(p) - 1,
-            "distance": math.hypot(p[-1][0], p[-1][1]),
-        }
-        for name, p in paths.items()
-    }
+    saddle = _critical_point(surface, paths["gd"][-1])
+    gx, gy = gradient(surface, paths["gd"][-1][0], paths["gd"][-1][1])
+    extra = SaddleExtra(
+        paths=paths,
+        outcome={name: _outcome(p) for name, p in paths.items()},
+        saddle=saddle,
+        gd_final_grad_norm=math.hypot(gx, gy),
+        formula=surface.formula,
+        extent=EXTENT,
+        grid=grid,
+        contours=saddle_contours(grid["axis"], grid["f"], saddle["value"]),
+    )
     return Trace(
         scene="saddle-point",
         params=params_to_dict(params),
         tensors={"noise": noise_list},
         steps=[],
-        extra={
-            "paths": paths,
-            "outcome": outcome,
-            "saddle": {
-                "at": at,  # "origin" (built-in surfaces) or "gd_end" (custom)
-                "point": point,
-                "value": f_value(surface, point[0], point[1]),
-                "hessian": hessian,
-                "eigenvalues": eigenvalues,
-                "kind": critical_kind(surface.name, eigenvalues),
-            },
-            "gd_final_grad_norm": math.hypot(gx, gy),
-            "formula": surface.formula,
-            "extent": EXTENT,
-            "grid": grid,
-        },
+        extra=extra_dict(extra),
+    )
+
+
+def _critical_point(surface: Surface, gd_end: list[float]) -> CriticalPoint:
+    """The Hessian at the origin (built-in saddles) or where gd ends (custom surfaces)."""
+    if surface.name == "custom":
+        point, at = [gd_end[0], gd_end[1]], "gd_end"
+    else:
+        point, at = [0.0, 0.0], "origin"
+    hessian, eigenvalues = hessian_at(surface, point[0], point[1])
+    return CriticalPoint(
+        at=at,
+        point=point,
+        value=f_value(surface, point[0], point[1]),
+        hessian=hessian,
+        eigenvalues=eigenvalues,
+        kind=critical_kind(surface.name, eigenvalues),
+    )
+
+
+def _outcome(path: list[list[float]]) -> Outcome:
+    end = path[-1]
+    return Outcome(
+        escaped=not _inside(end[0], end[1]),
+        updates=len(path) - 1,
+        distance=math.hypot(end[0], end[1]),
     )
 
 
@@ -376,3 +417,5 @@ def verify_saddle_trace(trace: Trace) -> None:
     gy_, gx_ = torch.meshgrid(axis, axis, indexing="ij")  # (G, G) each
     if not torch.allclose(torch.tensor(grid["f"], dtype=torch.float64), fn(gx_, gy_)):
         raise AssertionError("the grid of f values is wrong")
+    extra = trace.extra_as(SaddleExtra)
+    verify_saddle_contours(extra["contours"], grid["axis"], grid["f"], saddle["value"])

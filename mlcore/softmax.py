@@ -10,12 +10,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypedDict
 
 import torch
 import torch.nn.functional as F
 
 from explain.mlcore.params import ParamError, param, params_to_dict
-from explain.mlcore.trace import Trace, to_nested
+from explain.mlcore.trace import Trace, extra_dict, step_dicts, to_nested
 
 # Classes the scene can draw as readable bars side by side.
 MAX_CLASSES = 8
@@ -56,6 +57,43 @@ def _naive_overflows(logits: Sequence[float]) -> bool:
     return bool(torch.isinf(torch.exp(z)).any())
 
 
+SoftmaxStep = TypedDict(
+    "SoftmaxStep",
+    {
+        "class": int,
+        "logit": float,
+        "shifted": float,  # logit − max
+        "exp": float,  # exp(shifted)
+        "prob": float,
+        "log_prob": float,
+    },
+)
+
+
+class SoftmaxLosses(TypedDict):
+    manual: float  # −log p[target], from the shifted log-softmax
+    cross_entropy_loss: float  # torch.nn.CrossEntropyLoss
+    nll_log_softmax: float  # NLLLoss(LogSoftmax)
+    onehot: float  # −Σ onehot · log p
+
+
+class OverflowDemo(TypedDict):
+    """Logits past exp()'s range in ``dtype``: the same probabilities once shifted."""
+
+    dtype: str
+    offset: float  # added to every logit
+    logits: list[float]  # (K,)
+    max: float
+    naive_overflows: bool  # exp() of the unshifted logits is infinite in dtype
+    probs: list[float]  # (K,)
+
+
+class SoftmaxExtra(TypedDict):
+    max: float  # the largest logit
+    losses: SoftmaxLosses
+    overflow: OverflowDemo
+
+
 def softmax_trace(params: SoftmaxParams) -> Trace:
     """Record softmax and cross-entropy of ``params.logits`` for class ``params.target``."""
     z = torch.tensor(params.logits, dtype=torch.float64)  # (K,)
@@ -68,21 +106,7 @@ def softmax_trace(params: SoftmaxParams) -> Trace:
     log_probs = shifted - torch.log(sum_exp)  # (K,) log-softmax without log(0)
     loss = -log_probs[t]
     onehot = F.one_hot(torch.tensor(t), k).double()  # (K,) the course's np.array([1, 0, 0])
-    onehot_loss = -(onehot * log_probs).sum()
-
-    # The same losses the course writes with torch's modules, recorded for the scene.
-    target_index = torch.tensor([t])  # (1,) the course's torch.LongTensor([0])
-    ce = torch.nn.CrossEntropyLoss()(z[None], target_index)
-    nll = torch.nn.NLLLoss()(torch.nn.LogSoftmax(dim=1)(z[None]), target_index)
-
-    # Shift-invariance demo: logits past exp()'s range (as given, or moved so that their
-    # maximum is OVERFLOW_OFFSET) give the same probabilities once the maximum is subtracted.
-    offset = 0.0 if _naive_overflows(params.logits) else OVERFLOW_OFFSET - float(z_max)
-    big = z + offset  # (K,)
-    big_list = [float(v) for v in big]
-    big_probs = torch.softmax(big, dim=0)  # (K,)
-
-    steps = [
+    steps: list[SoftmaxStep] = [
         {
             "class": i,
             "logit": float(z[i]),
@@ -93,6 +117,11 @@ def softmax_trace(params: SoftmaxParams) -> Trace:
         }
         for i in range(k)
     ]
+    extra = SoftmaxExtra(
+        max=float(z_max),
+        losses=_losses(z, t, loss, onehot, log_probs),
+        overflow=_overflow_demo(params.logits, z, float(z_max)),
+    )
     return Trace(
         scene="softmax",
         params=params_to_dict(params),
@@ -106,24 +135,40 @@ def softmax_trace(params: SoftmaxParams) -> Trace:
             "onehot": to_nested(onehot),
             "loss": [float(loss)],
         },
-        steps=steps,
-        extra={
-            "max": float(z_max),
-            "losses": {
-                "manual": float(loss),
-                "cross_entropy_loss": float(ce),
-                "nll_log_softmax": float(nll),
-                "onehot": float(onehot_loss),
-            },
-            "overflow": {
-                "dtype": str(NAIVE_DTYPE).replace("torch.", ""),
-                "offset": offset,
-                "logits": big_list,
-                "max": max(big_list),
-                "naive_overflows": _naive_overflows(big_list),
-                "probs": to_nested(big_probs),
-            },
-        },
+        steps=step_dicts(steps),
+        extra=extra_dict(extra),
+    )
+
+
+def _losses(
+    z: torch.Tensor, t: int, loss: torch.Tensor, onehot: torch.Tensor, log_probs: torch.Tensor
+) -> SoftmaxLosses:
+    """The manual loss beside the same loss written with torch's modules, as the course does."""
+    onehot_loss = -(onehot * log_probs).sum()
+    target_index = torch.tensor([t])  # (1,) the course's torch.LongTensor([0])
+    ce = torch.nn.CrossEntropyLoss()(z[None], target_index)
+    nll = torch.nn.NLLLoss()(torch.nn.LogSoftmax(dim=1)(z[None]), target_index)
+    return SoftmaxLosses(
+        manual=float(loss),
+        cross_entropy_loss=float(ce),
+        nll_log_softmax=float(nll),
+        onehot=float(onehot_loss),
+    )
+
+
+def _overflow_demo(logits: Sequence[float], z: torch.Tensor, z_max: float) -> OverflowDemo:
+    """Shift-invariance: logits past exp()'s range (as given, or moved so that their
+    maximum is OVERFLOW_OFFSET) give the same probabilities once the maximum is subtracted."""
+    offset = 0.0 if _naive_overflows(logits) else OVERFLOW_OFFSET - z_max
+    big = z + offset  # (K,)
+    big_list = [float(v) for v in big]
+    return OverflowDemo(
+        dtype=str(NAIVE_DTYPE).replace("torch.", ""),
+        offset=offset,
+        logits=big_list,
+        max=max(big_list),
+        naive_overflows=_naive_overflows(big_list),
+        probs=to_nested(torch.softmax(big, dim=0)),
     )
 
 

@@ -12,13 +12,18 @@ import io
 import json
 import math
 import zipfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
 RESERVED_KEYS = ("scene", "params", "tensors", "steps")
+
+# A topic's TypedDict for one step, or for its extra data (beside its builder in mlcore).
+StepT = TypeVar("StepT")
+ExtraT = TypeVar("ExtraT")
 
 
 class TraceError(ValueError):
@@ -49,6 +54,16 @@ class Trace:
         clash = set(self.extra) & set(RESERVED_KEYS)
         if clash:
             raise TraceError(f"extra keys clash with reserved keys: {sorted(clash)}")
+
+    def steps_as(self, kind: type[StepT]) -> list[StepT]:
+        """The steps as the builder's TypedDict ``kind``: a key renamed in mlcore is then
+        a mypy error in the scene that reads it. Nothing is checked at run time (the
+        verifier checks the values; the JSON stays plain dicts)."""
+        return cast(list[StepT], self.steps)
+
+    def extra_as(self, kind: type[ExtraT]) -> ExtraT:
+        """The extra data as the builder's TypedDict ``kind`` (see ``steps_as``)."""
+        return cast(ExtraT, self.extra)
 
     def array(self, name: str) -> np.ndarray:
         """A tensor as a float64 (or integer) numpy array."""
@@ -109,6 +124,16 @@ class Trace:
                 raise TraceError(f"tensor {name} is not finite")
         _walk_finite(self.steps, "steps")
         _walk_finite(self.extra, "extra")
+
+
+def step_dicts(items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """A builder's typed steps as the plain dicts a Trace holds (the same objects)."""
+    return [cast(dict[str, Any], item) for item in items]
+
+
+def extra_dict(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A builder's typed extra data as the plain dict a Trace holds (the same object)."""
+    return cast(dict[str, Any], item)
 
 
 def _walk_finite(obj: Any, where: str) -> None:

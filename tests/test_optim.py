@@ -230,3 +230,13 @@ def test_sgd_scene_shows_each_runs_final_numbers(tmp_path: Path) -> None:
 def test_course_numbers_are_exact_floats() -> None:
     trace = linear_loss_trace(LinearLossParams())
     assert not any(math.isnan(v) for v in trace.tensors["mse"])
+
+
+def test_the_recorded_tangent_has_the_gradient_as_slope_and_a_wrong_one_is_refused() -> None:
+    trace = gradient_descent_trace(GradientDescentParams())
+    (w0, c0), (w1, c1) = trace.steps[0]["tangent"]
+    assert (c1 - c0) / (w1 - w0) == pytest.approx(trace.tensors["grad"][0])
+    assert (w0 + w1) / 2 == pytest.approx(trace.tensors["w"][0])
+    trace.steps[0]["tangent"][1][1] += 0.5  # steeper than the gradient
+    with pytest.raises(AssertionError, match="tangent at epoch 0"):
+        verify_gradient_descent_trace(trace)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from pathlib import Path
 from typing import Any
@@ -362,3 +363,24 @@ def test_3d_scene_shows_the_trace_on_the_surface(tmp_path: Path) -> None:
     fixed = scene.renderer.camera.fixed_in_frame_mobjects
     for mob in (scene.caption.current, scene.legend_names, scene.legend_outcomes):
         assert set(mob.family_members_with_points()) <= fixed
+
+
+def test_contours_are_recorded_on_their_levels_and_a_moved_point_is_refused() -> None:
+    from explain.mlcore.saddle_contours import CONTOUR_FRACTIONS, verify_saddle_contours
+
+    trace = saddle_trace(SaddleParams())
+    extra = trace.extra
+    contours = extra["contours"]
+    assert [level["fraction"] for level in contours["levels"]] == list(CONTOUR_FRACTIONS)
+    assert all(level["lines"] for level in contours["levels"])  # x² − y² crosses every level
+    grid, value = extra["grid"], extra["saddle"]["value"]
+    verify_saddle_contours(contours, grid["axis"], grid["f"], value)
+    moved = copy.deepcopy(contours)
+    point = moved["levels"][0]["lines"][0][0]
+    point[0] += 0.013  # off the grid line it was on, and off its level
+    with pytest.raises(AssertionError, match="not on level"):
+        verify_saddle_contours(moved, grid["axis"], grid["f"], value)
+    moved = copy.deepcopy(contours)
+    moved["bands"][0]["polygons"][0][0][0] = list(moved["bands"][-1]["polygons"][0][0][0])
+    with pytest.raises(AssertionError, match="outside"):
+        verify_saddle_contours(moved, grid["axis"], grid["f"], value)

@@ -71,6 +71,21 @@ def split_moving_static(scene: Scene, animations: Sequence[Animation]) -> Split 
     pad = SAFETY_PIXELS * camera.frame_width / camera.pixel_width
     position = {id(m): i for i, m in enumerate(order)}
     moving = np.zeros(len(order), dtype=bool)
+    sources = _changing_areas(animations, position, moving, pad)
+    if sources is None:
+        return None
+    boxes = mobject_boxes(order, pad)  # (N, 4)
+    _spread_redraws(order, position, boxes, moving, *sources)
+    moving_list = [m for m, flag in zip(order, moving) if flag]
+    static_list = [m for m, flag in zip(order, moving) if not flag]
+    return Split(moving_list, static_list, boxes[~moving])
+
+
+def _changing_areas(
+    animations: Sequence[Animation], position: dict[int, int], moving: np.ndarray, pad: float
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Mark the animated mobjects moving; return the areas that change (M, 4) and the
+    position in drawing order each is drawn at (M,), or None if one cannot be bounded."""
     source_index: list[int] = []  # each box below is drawn at this position in `order`
     source_boxes: list[Box] = []  # areas that change during the animation
     for anim in _leaves(animations):
@@ -82,10 +97,20 @@ def split_moving_static(scene: Scene, animations: Sequence[Animation]) -> Split 
             moving[members] = True
             source_index.extend([min(members)] * len(region))
             source_boxes.extend(region)
+    return np.array(source_index), np.array(source_boxes).reshape(-1, 4)
 
-    boxes = mobject_boxes(order, pad)  # (N, 4)
+
+def _spread_redraws(
+    order: list[Mobject],
+    position: dict[int, int],
+    boxes: np.ndarray,
+    moving: np.ndarray,
+    new_index: np.ndarray,
+    new_boxes: np.ndarray,
+) -> None:
+    """Mark moving every mobject that must be redrawn over a changing area, until none is
+    added (``moving`` is updated in place)."""
     later = np.arange(len(order))[:, None]  # (N, 1)
-    new_index, new_boxes = np.array(source_index), np.array(source_boxes).reshape(-1, 4)
     while len(new_index):
         # A mobject drawn after a changing area and overlapping it must be redrawn on top
         # of it; what it covers then changes too, so repeat with the newly redrawn ones.
@@ -114,9 +139,6 @@ def split_moving_static(scene: Scene, animations: Sequence[Animation]) -> Split 
             added = added[~moving[added]]
             moving[added] = True
             new_index, new_boxes = added, boxes[added]
-    moving_list = [m for m, flag in zip(order, moving) if flag]
-    static_list = [m for m, flag in zip(order, moving) if not flag]
-    return Split(moving_list, static_list, boxes[~moving])
 
 
 def _with_families(

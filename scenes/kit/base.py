@@ -15,15 +15,12 @@ from explain.scenes.engine.compat import replaces
 from explain.scenes.engine.redraw import split_moving_static
 from explain.scenes.engine.static_layers import LayeredRenderer
 from explain.scenes.kit.i18n import tr, tr_own
+from explain.scenes.kit.layout import EDGE_BUFF, LABEL_FONT_SIZE, TITLE_FONT_SIZE
 from explain.scenes.kit.theme import DARK, Theme
 from explain.scenes.kit.widgets.caption import Caption
 from explain.scenes.kit.widgets.numbers import TextFactory
 
 MobjectT = TypeVar("MobjectT", bound=Mobject)
-
-TITLE_FONT_SIZE = 34
-LABEL_FONT_SIZE = 22
-EDGE_BUFF = 0.3
 
 
 class TraceScene(Scene):

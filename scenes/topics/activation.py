@@ -20,14 +20,14 @@ from manim import (
     config,
 )
 
+from explain.mlcore.activation import ActivationStep
 from explain.scenes.kit.base import LABEL_FONT_SIZE, TraceScene, shrink_to_fit
+from explain.scenes.kit.layout import CURVE_BANDS
 from explain.scenes.kit.motion import fade_in, fade_out
 from explain.scenes.kit.widgets.line_axes import PlotAxes, nice_range
 from explain.scenes.kit.widgets.numbers import format_number
 
-TOP_RESERVED = 1.3  # title
-BOTTOM_RESERVED = 1.0  # caption
-SIDE_MARGIN = 0.5
+TOP_RESERVED, BOTTOM_RESERVED, SIDE_MARGIN = CURVE_BANDS  # title, caption, sides
 PLOT_GAP = 0.7
 SMALL_PLOT = (3.6, 2.8)  # width, height of each activation plot
 WIDE_PLOT = (5.6, 2.8)  # the two network plots
@@ -91,7 +91,7 @@ class ActivationScene(TraceScene):
         # One traced value on each curve, written beside its dot.
         self.probe_texts: dict[str, Text] = {}
         marks = VGroup()
-        for plot, step in zip(plots, self.trace.steps):
+        for plot, step in zip(plots, self.trace.steps_as(ActivationStep)):
             dot = plot.dot(step["x"], step["value"], self.theme.highlight)
             text = self.label(
                 self.tr(

@@ -25,14 +25,24 @@ from manim import (
     config,
 )
 
+from explain.mlcore.backprop import (
+    BackpropExtra,
+    BackwardStep,
+    ForwardStep,
+    GraphNode,
+    SeedStep,
+    SumStep,
+    UpdateStep,
+    backprop_steps,
+    phase_steps,
+)
 from explain.scenes.kit.base import TraceScene
+from explain.scenes.kit.layout import GRAPH_BANDS
 from explain.scenes.kit.motion import fade_in, fade_out
 from explain.scenes.kit.widgets.numbers import MINUS, format_number
 
 # Room kept free for the title (top) and for two formula lines and the caption (bottom).
-TOP_RESERVED = 0.95
-BOTTOM_RESERVED = 1.75
-SIDE_MARGIN = 0.4
+TOP_RESERVED, BOTTOM_RESERVED, SIDE_MARGIN = GRAPH_BANDS  # title, caption, sides
 # A node at scale 1 (scene units); the graph is scaled to fit, at most MAX_SCALE.
 BOX_W = 1.45
 BOX_H = 1.0
@@ -72,7 +82,9 @@ class BackpropScene(TraceScene):
         self._lit: list[VMobject] = []
         self._place()
 
-        title = self.title(self.tr("backprop.title", expr=self.trace.extra["expr_text"]))
+        title = self.title(
+            self.tr("backprop.title", expr=self.trace.extra_as(BackpropExtra)["expr_text"])
+        )
         views = [VGroup(v.box, v.label) for v in self.views]
         self.play(fade_in(title), *[fade_in(v) for v in views], run_time=0.6)
         self.play(*[Create(e) for e in self.edge_mobs], run_time=0.5)
@@ -85,11 +97,11 @@ class BackpropScene(TraceScene):
     # --- layout -----------------------------------------------------------------------
     def _place(self) -> None:
         """Boxes at the trace's (column, row) positions, scaled to fit; edges between them."""
-        graph = self.trace.extra["graph"]
-        self.nodes: list[dict[str, Any]] = graph["nodes"]
+        graph = self.trace.extra_as(BackpropExtra)["graph"]
+        self.nodes: list[GraphNode] = graph["nodes"]
         self.edges: list[list[Any]] = graph["edges"]
-        self.updated: set[str] = set(self.trace.extra["updated"])
-        layout = self.trace.extra["layout"]
+        self.updated: set[str] = set(self.trace.extra_as(BackpropExtra)["updated"])
+        layout = self.trace.extra_as(BackpropExtra)["layout"]
         pos = layout["pos"]
         rows = [r for _, r in pos] + [r for pts in layout["bends"] for _, r in pts]
         span = max(rows) - min(rows)
@@ -117,7 +129,7 @@ class BackpropScene(TraceScene):
         self.views = [self._node_view(n, centre) for n, centre in zip(self.nodes, self.centres)]
         self.edge_mobs = [self._edge(e, bends, point) for e, bends in enumerate(layout["bends"])]
 
-    def _colour(self, node: dict[str, Any]) -> str:
+    def _colour(self, node: GraphNode) -> str:
         theme = self.theme
         if node["id"] == len(self.nodes) - 1:
             return theme.output_fill
@@ -127,7 +139,7 @@ class BackpropScene(TraceScene):
             return theme.padding_fill
         return theme.grid_stroke
 
-    def _node_view(self, node: dict[str, Any], centre: np.ndarray) -> NodeView:
+    def _node_view(self, node: GraphNode, centre: np.ndarray) -> NodeView:
         colour = self._colour(node)
         box = RoundedRectangle(
             width=self.box_w,
@@ -173,7 +185,7 @@ class BackpropScene(TraceScene):
         order of where they come from, so that they do not cross at the node."""
         dst = self.edges[e][1]
         incoming = [i for i, edge in enumerate(self.edges) if edge[1] == dst]
-        layout = self.trace.extra["layout"]
+        layout = self.trace.extra_as(BackpropExtra)["layout"]
 
         def came_from(i: int) -> float:
             bends = layout["bends"][i]
@@ -248,7 +260,7 @@ class BackpropScene(TraceScene):
 
     # --- forward ------------------------------------------------------------------------
     def _forward(self) -> None:
-        steps = [s for s in self.trace.steps if s["phase"] == "forward"]
+        steps = phase_steps(self.trace, "forward", ForwardStep)
         # A constant's label is its value already: only variables get a value line.
         leaves = [s for s in steps if self.nodes[s["node"]]["op"] == "var"]
         ops = [s for s in steps if self.nodes[s["node"]]["op"] not in ("var", "const")]
@@ -284,23 +296,23 @@ class BackpropScene(TraceScene):
     # --- backward -----------------------------------------------------------------------
     def _backward(self) -> None:
         root = len(self.nodes) - 1
-        seed = next(s for s in self.trace.steps if s["phase"] == "seed")
+        seed = phase_steps(self.trace, "seed", SeedStep)[0]
         self._say(self.tr("backprop.seed"))
         self.views[root].box.set_stroke(self.theme.highlight)
         self.play(*self._swap_grad(root, _num(seed["grad"]), seed["grad"]), run_time=0.6)
         self._say(self.tr("backprop.backward"))
-        steps = [s for s in self.trace.steps if s["phase"] in ("backward", "sum")]
+        steps = [s for s in backprop_steps(self.trace) if s["phase"] in ("backward", "sum")]
         run_time = float(np.clip(BACKWARD_SECONDS / max(1, len(steps)), 0.4, 1.0))
         partial: dict[int, list[float]] = {}
         for step in steps:
             if step["phase"] == "backward":
                 self._edge_step(step, partial, run_time)
-            else:
+            elif step["phase"] == "sum":
                 self._sum_step(step, run_time)
         self._light([])
         self.views[root].box.set_stroke(self._colour(self.nodes[root]))
 
-    def _edge_step(self, step: dict[str, Any], partial: dict[int, list[float]], rt: float) -> None:
+    def _edge_step(self, step: BackwardStep, partial: dict[int, list[float]], rt: float) -> None:
         src, dst, k = step["from"], step["to"], self._slot(step["edge"])
         local_text = _num(step["local"])
         rule = self.tr(f"backprop.rule.{self.nodes[dst]['op']}.{k}")
@@ -326,7 +338,7 @@ class BackpropScene(TraceScene):
         self.play(*anims, run_time=rt)
         self.wait(rt * 0.3)
 
-    def _sum_step(self, step: dict[str, Any], rt: float) -> None:
+    def _sum_step(self, step: SumStep, rt: float) -> None:
         nid = step["node"]
         terms = _sum_text(step["terms"])
         total = _num(step["grad"])
@@ -347,7 +359,7 @@ class BackpropScene(TraceScene):
 
     # --- update -------------------------------------------------------------------------
     def _update(self) -> None:
-        steps = [s for s in self.trace.steps if s["phase"] == "update"]
+        steps = phase_steps(self.trace, "update", UpdateStep)
         if not steps:
             self._say(self.tr("backprop.no_params", params=self.trace.params["params"]), hold=1.0)
             return
@@ -372,7 +384,7 @@ class BackpropScene(TraceScene):
             self.views[nid].box.set_stroke(self.theme.highlight)
             self.play(*anims, run_time=0.7)
             self.wait(0.5)
-        after = self.trace.extra["after_update"]
+        after = self.trace.extra_as(BackpropExtra)["after_update"]
         if after["value"] is None:
             self._say(self.tr("backprop.after_undefined"), hold=1.0)
         else:
@@ -387,7 +399,7 @@ class BackpropScene(TraceScene):
 
     def _accumulate(self) -> None:
         """A second backward() without zeroing: the recorded .grad doubles."""
-        acc = self.trace.extra["accumulate"]
+        acc = self.trace.extra_as(BackpropExtra)["accumulate"]
         line = self.tr(
             "backprop.accumulate_line",
             name=acc["name"],

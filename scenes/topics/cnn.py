@@ -31,14 +31,14 @@ from manim import (
     config,
 )
 
+from explain.mlcore.cnn import InceptionExtra, ResidualExtra
 from explain.scenes.kit.base import TraceScene, shape_text, shrink_to_fit
+from explain.scenes.kit.layout import CHAIN_BANDS
 from explain.scenes.kit.motion import fade_in, fade_out
 from explain.scenes.kit.widgets.heatmap import HeatMap
 from explain.scenes.kit.widgets.numbers import MINUS, format_number
 
-SIDE_MARGIN = 0.45
-TOP_RESERVED = 1.05
-BOTTOM_RESERVED = 1.0
+TOP_RESERVED, BOTTOM_RESERVED, SIDE_MARGIN = CHAIN_BANDS  # title, caption, sides
 SMALL_FONT = 18
 BOX_FONT = 20
 BOX_PAD = 0.16
@@ -264,55 +264,56 @@ class InceptionScene(TraceScene):
     """The cost of a 5×5 convolution with and without a 1×1 reduction, then the module."""
 
     def construct(self) -> None:
-        trace, theme = self.trace, self.theme
-        costs = trace.extra["costs"]
         boxes = BoxFactory(self)
-        c, h, w = costs["input_shape"]
-        out_c, red = costs["direct_shape"][0], costs["reduce_shape"][0]
         title = self.title(self.tr("inc.title"))
         self.play(fade_in(title), run_time=0.5)
+        self._compare_costs(*self._cost_blocks(boxes))
+        self._module(boxes)
+
+    def _cost_blocks(self, boxes: BoxFactory) -> tuple[VGroup, VGroup, VGroup]:
+        """The direct 5×5 chain and the 1×1-then-5×5 chain, each with its count of
+        multiplications; returns both blocks and the group holding them."""
+        theme, costs = self.theme, self.trace.extra_as(InceptionExtra)["costs"]
+        c, h, w = costs["input_shape"]
+        out_c, red = costs["direct_shape"][0], costs["reduce_shape"][0]
 
         def conv_box(k: int, cin: int, cout: int) -> VGroup:
             return boxes.box(self.tr("inc.op.conv", k=k, c=f"{cin}→{cout}"), theme.weight_fill)
 
+        def shape_box(shape: list[int], fill: str) -> VGroup:
+            return boxes.box(shape_text(shape), fill)
+
         row_a, arrows_a = chain(
             [
-                boxes.box(shape_text(costs["input_shape"]), theme.input_fill),
+                shape_box(costs["input_shape"], theme.input_fill),
                 conv_box(5, c, out_c),
-                boxes.box(shape_text(costs["direct_shape"]), theme.output_fill),
+                shape_box(costs["direct_shape"], theme.output_fill),
             ],
             CHAIN_GAP,
             theme.muted,
         )
         row_b, arrows_b = chain(
             [
-                boxes.box(shape_text(costs["input_shape"]), theme.input_fill),
+                shape_box(costs["input_shape"], theme.input_fill),
                 conv_box(1, c, red),
-                boxes.box(shape_text(costs["reduce_shape"]), theme.input_fill),
+                shape_box(costs["reduce_shape"], theme.input_fill),
                 conv_box(5, red, out_c),
-                boxes.box(shape_text(costs["after_shape"]), theme.output_fill),
+                shape_box(costs["after_shape"], theme.output_fill),
             ],
             CHAIN_GAP,
             theme.muted,
         )
+        direct = self.tr(
+            "inc.direct.formula", h=h, w=w, o=out_c, c=c, count=grouped(costs["direct"])
+        )
+        bottleneck = self.tr(
+            "inc.bottleneck.formula",
+            reduce=grouped(costs["reduce"]),
+            after=grouped(costs["after"]),
+            count=grouped(costs["bottleneck"]),
+        )
         self.count_texts = [
-            self.texts.text(
-                self.tr(
-                    "inc.direct.formula", h=h, w=w, o=out_c, c=c, count=grouped(costs["direct"])
-                ),
-                BOX_FONT,
-                theme.accent,
-            ),
-            self.texts.text(
-                self.tr(
-                    "inc.bottleneck.formula",
-                    reduce=grouped(costs["reduce"]),
-                    after=grouped(costs["after"]),
-                    count=grouped(costs["bottleneck"]),
-                ),
-                BOX_FONT,
-                theme.accent,
-            ),
+            self.texts.text(text, BOX_FONT, theme.accent) for text in (direct, bottleneck)
         ]
         mults = [self.label(self.tr("inc.mults")) for _ in range(2)]
         block_a = VGroup(VGroup(row_a, arrows_a), self.count_texts[0], mults[0])
@@ -322,7 +323,12 @@ class InceptionScene(TraceScene):
             block[2].next_to(block[1], RIGHT, buff=0.15)
         part1 = VGroup(block_a, block_b).arrange(DOWN, buff=0.8, aligned_edge=LEFT)
         part1.move_to((0.0, (BOTTOM_RESERVED - TOP_RESERVED) / 2, 0.0))
+        return block_a, block_b, part1
 
+    def _compare_costs(self, block_a: VGroup, block_b: VGroup, part1: VGroup) -> None:
+        costs = self.trace.extra_as(InceptionExtra)["costs"]
+        c, h, w = costs["input_shape"]
+        out_c, red = costs["direct_shape"][0], costs["reduce_shape"][0]
         self.play(fade_in(block_a[0]), run_time=0.6)
         self.say(self.tr("inc.intro", c=c, o=out_c, h=h, w=w))
         self.play(fade_in(block_a[1]), fade_in(block_a[2]), run_time=0.5)
@@ -331,16 +337,15 @@ class InceptionScene(TraceScene):
         self.play(fade_in(block_b[1]), fade_in(block_b[2]), run_time=0.5)
         self.say(self.tr("inc.bottleneck", r=red, ratio=format_number(costs["ratio"], 1)), hold=2.5)
         self.play(fade_out(part1), run_time=0.5)
-        self._module(boxes)
 
     def _module(self, boxes: BoxFactory) -> None:
         trace, theme = self.trace, self.theme
-        costs = trace.extra["costs"]
+        costs = trace.extra_as(InceptionExtra)["costs"]
         in_box = boxes.box(shape_text(costs["input_shape"]), theme.input_fill)
         rows = VGroup()
         self.branch_shape_texts: list[Text] = []
         op_rows: list[VGroup] = []
-        for branch in trace.extra["branches"]:
+        for branch in trace.extra_as(InceptionExtra)["branches"]:
             items = [
                 boxes.box(
                     self.tr(f"inc.op.{layer['op']}", k=layer["kernel"], c=layer["shape"][0]),
@@ -379,8 +384,8 @@ class InceptionScene(TraceScene):
             self.tr(
                 "inc.concat",
                 terms=" + ".join(str(n) for n in channels),
-                total=trace.extra["concat_shape"][0],
-                shape=shape_text(trace.extra["concat_shape"]),
+                total=trace.extra_as(InceptionExtra)["concat_shape"][0],
+                shape=shape_text(trace.extra_as(InceptionExtra)["concat_shape"]),
             ),
             hold=2.0,
         )
@@ -402,7 +407,7 @@ class InceptionScene(TraceScene):
             segments.add(seg)
         segments.arrange(RIGHT, buff=0)
         self.concat_text = self.texts.text(
-            shape_text(self.trace.extra["concat_shape"]), BOX_FONT, theme.accent
+            shape_text(self.trace.extra_as(InceptionExtra)["concat_shape"]), BOX_FONT, theme.accent
         )
         self.concat_text.next_to(segments, DOWN, buff=0.15)
         return VGroup(segments, self.concat_text)
@@ -420,7 +425,7 @@ class ResidualScene(TraceScene):
 
     def construct(self) -> None:
         trace, theme = self.trace, self.theme
-        shapes = trace.extra["shapes"]
+        shapes = trace.extra_as(ResidualExtra)["shapes"]
         boxes = BoxFactory(self)
         title = self.title(self.tr("res.title"))
         self.play(fade_in(title), run_time=0.5)
@@ -467,27 +472,52 @@ class ResidualScene(TraceScene):
         self._gradients()
 
     def _gradients(self) -> None:
-        trace, theme = self.trace, self.theme
-        logs = trace.extra["log10_grad_norms"]
+        """Log gradient norms layer by layer, plain against residual, on one plot."""
+        axes, ticks, caption = self._grad_axes()
+        curves, legend, ends = self._grad_curves()
+        plot = VGroup(axes, ticks, caption, curves, ends, legend)
+        plot.move_to((0.0, (BOTTOM_RESERVED - TOP_RESERVED) / 2, 0.0))
+        self.play(fade_in(axes), fade_in(ticks), fade_in(caption), fade_in(ends), run_time=0.6)
+        self.say(self.tr("res.grad.intro", depth=self.depth), hold=0.5)
+        for drawn, legend_entry in zip(curves, legend):
+            line = cast(VMobject, drawn[0])
+            self.play(Create(line), fade_in(drawn[1]), fade_in(legend_entry[:3]), run_time=1.4)
+        self.play(*[fade_in(t) for t in self.grad_texts], run_time=0.5)
+        self.say(
+            self.tr(
+                "res.grad.result",
+                plain=self.grad_texts[0].text,
+                residual=self.grad_texts[1].text,
+            ),
+            hold=2.0,
+        )
+        self.say(self.tr("res.outro"), hold=1.5)
+
+    def _point(self, layer: int, value: float) -> np.ndarray:
+        """Plot position of a layer's log10 norm (before the plot is moved into place)."""
+        low, high = self.low, self.high
+        return self.origin + np.array(
+            [PLOT_WIDTH * layer / self.depth, PLOT_HEIGHT * (value - low) / (high - low), 0.0]
+        )
+
+    def _grad_axes(self) -> tuple[VGroup, VGroup, Text]:
+        """Axes, decade ticks with their grid lines, and the axis caption."""
+        theme = self.theme
+        logs = self.trace.extra_as(ResidualExtra)["log10_grad_norms"]
         plain, residual = logs["plain"], logs["residual"]
-        depth = len(plain) - 1
+        self.depth = len(plain) - 1
         # Axis range in whole multiples of TICK_STEP decades around the data (layout only).
         low = TICK_STEP * int(np.floor(min(plain + residual) / TICK_STEP))
         high = TICK_STEP * int(np.ceil(max(plain + residual) / TICK_STEP))
-        high = max(high, low + TICK_STEP)
-        origin = np.array([-PLOT_WIDTH / 2 + 0.6, -PLOT_HEIGHT / 2 - 0.1, 0.0])
-
-        def point(layer: int, value: float) -> np.ndarray:
-            return origin + np.array(
-                [PLOT_WIDTH * layer / depth, PLOT_HEIGHT * (value - low) / (high - low), 0.0]
-            )
-
+        self.low, self.high = low, max(high, low + TICK_STEP)
+        self.origin = np.array([-PLOT_WIDTH / 2 + 0.6, -PLOT_HEIGHT / 2 - 0.1, 0.0])
+        point, depth = self._point, self.depth
         axes = VGroup(
             Line(point(0, low), point(depth, low), color=theme.grid_stroke),
-            Line(point(0, low), point(0, high), color=theme.grid_stroke),
+            Line(point(0, low), point(0, self.high), color=theme.grid_stroke),
         )
         ticks = VGroup()
-        for decade in range(low, high + 1, TICK_STEP):
+        for decade in range(low, self.high + 1, TICK_STEP):
             label = self.texts.text(
                 f"10{str(decade).translate(_SUPERSCRIPT)}".replace("-", MINUS),
                 SMALL_FONT,
@@ -504,17 +534,23 @@ class ResidualScene(TraceScene):
             )
         caption = self.label(self.tr("res.axis"))
         caption.next_to(axes, UP, buff=0.2)
+        return axes, ticks, caption
 
+    def _grad_curves(self) -> tuple[VGroup, VGroup, VGroup]:
+        """One curve per stack, drawn from the output back to the input, a legend entry
+        each with the norm at the input, and the plot's end labels."""
+        trace, theme, depth = self.trace, self.theme, self.depth
+        logs = trace.extra_as(ResidualExtra)["log10_grad_norms"]
         curves = VGroup()
         legend = VGroup()
         self.grad_texts: list[Text] = []
         norms = [trace.tensors["plain_grad_norms"][0], trace.tensors["residual_grad_norms"][0]]
         for values, norm, color, key in (
-            (plain, norms[0], theme.negative, "res.plain"),
-            (residual, norms[1], theme.output_ink, "res.residual"),
+            (logs["plain"], norms[0], theme.negative, "res.plain"),
+            (logs["residual"], norms[1], theme.output_ink, "res.residual"),
         ):
             # Points from the output (right) to the input (left): drawn as backprop runs.
-            pts = [point(layer, values[layer]) for layer in range(depth, -1, -1)]
+            pts = [self._point(layer, values[layer]) for layer in range(depth, -1, -1)]
             curve = VMobject(color=color, stroke_width=4).set_points_as_corners(pts)
             dots = VGroup(*[Dot(p, radius=0.04, color=color) for p in pts])
             curves.add(VGroup(curve, dots))
@@ -532,24 +568,7 @@ class ResidualScene(TraceScene):
             self.texts.text(self.tr("res.end.input"), SMALL_FONT, theme.muted),
             self.texts.text(self.tr("res.end.output", depth=depth), SMALL_FONT, theme.muted),
         )
-        ends[0].next_to(point(0, low), DOWN, buff=0.12)
-        ends[1].next_to(point(depth, low), DOWN, buff=0.12)
+        ends[0].next_to(self._point(0, self.low), DOWN, buff=0.12)
+        ends[1].next_to(self._point(depth, self.low), DOWN, buff=0.12)
         legend.next_to(ends, DOWN, buff=0.25)
-        plot = VGroup(axes, ticks, caption, curves, ends, legend)
-        plot.move_to((0.0, (BOTTOM_RESERVED - TOP_RESERVED) / 2, 0.0))
-
-        self.play(fade_in(axes), fade_in(ticks), fade_in(caption), fade_in(ends), run_time=0.6)
-        self.say(self.tr("res.grad.intro", depth=depth), hold=0.5)
-        for drawn, legend_entry in zip(curves, legend):
-            line = cast(VMobject, drawn[0])
-            self.play(Create(line), fade_in(drawn[1]), fade_in(legend_entry[:3]), run_time=1.4)
-        self.play(*[fade_in(t) for t in self.grad_texts], run_time=0.5)
-        self.say(
-            self.tr(
-                "res.grad.result",
-                plain=self.grad_texts[0].text,
-                residual=self.grad_texts[1].text,
-            ),
-            hold=2.0,
-        )
-        self.say(self.tr("res.outro"), hold=1.5)
+        return curves, legend, ends

@@ -7,7 +7,6 @@ window's products and the output. Positions are derived from the grids' sizes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from manim import (
@@ -24,16 +23,16 @@ from manim import (
     config,
 )
 
+from explain.mlcore.conv import ConvExtra, ConvStep
 from explain.scenes.kit.base import LABEL_FONT_SIZE, TraceScene, shape_text, shrink_to_fit
+from explain.scenes.kit.layout import GRID_BANDS
 from explain.scenes.kit.motion import fade_in, fade_out
 from explain.scenes.kit.widgets.numbers import format_number
 from explain.scenes.kit.widgets.sliding_window import cell_outline, move_window, window_marks
 from explain.scenes.kit.widgets.tensor_grid import TensorGrid
 
 # Room kept free for the title (top) and for the product line and caption (bottom).
-TOP_RESERVED = 1.05
-BOTTOM_RESERVED = 1.75
-SIDE_MARGIN = 0.45
+TOP_RESERVED, BOTTOM_RESERVED, SIDE_MARGIN = GRID_BANDS  # title, caption, sides
 MAX_CELL = 0.72
 GAP_CELLS = 0.6  # between grids of one group, in cells
 COLUMN_GAP = 0.9  # between input, kernel and output groups, in scene units
@@ -72,19 +71,27 @@ class ConvScene(TraceScene):
     """Input (padding marked), kernel, the sliding window, and the output filling in."""
 
     def construct(self) -> None:
+        self._make_grids()
+        self._introduce(*self._arrange())
+        self._slide_window()
+        self.play(fade_out(self.window), fade_out(self.out_mark), run_time=0.3)
+        self._show_formula()
+        output_shape = shape_text(self.trace.array("output").shape)
+        self.say(self.tr("conv.outro", output_shape=output_shape), hold=1.5)
+
+    # --- the steps --------------------------------------------------------------------
+    def _make_grids(self) -> None:
+        """Input channels (padding muted), the first kernel set and empty outputs."""
         trace, theme = self.trace, self.theme
-        prm = trace.params
         padded = trace.array("padded")  # (C, Hp, Wp)
         weight = trace.array("weight")  # (O, C, k, k)
         output = trace.array("output")  # (O, Ho, Wo)
         c_in, hp, wp = padded.shape
         c_out, _, k, _ = weight.shape
         _, ho, wo = output.shape
-        p = prm["padding"]
-        layout = conv_layout(c_in, c_out, hp, k, ho)
-        cell = layout.cell
-
-        muted = [[not (p <= r < hp - p and p <= c < wp - p) for c in range(wp)] for r in range(hp)]
+        self.layout = conv_layout(c_in, c_out, hp, k, ho)
+        cell = self.layout.cell
+        muted = trace.tensors["padding_mask"]  # (Hp, Wp)
         self.inputs = [
             TensorGrid(hp, wp, cell, theme, self.texts, theme.input_fill, padded[ch], muted)
             for ch in range(c_in)
@@ -102,40 +109,48 @@ class ConvScene(TraceScene):
             )
             for ch in range(c_in)
         ]
-        widest_out = max((format_number(s["value"]) for s in trace.steps), key=len)
+        steps = trace.steps_as(ConvStep)
+        widest_out = max((format_number(s["value"]) for s in steps), key=len)
         self.outputs = [
             TensorGrid(ho, wo, cell, theme, self.texts, theme.output_fill, widest=widest_out)
             for _ in range(c_out)
         ]
-        input_label = self.tr("conv.padded_input" if p else "conv.input")
+
+    def _arrange(self) -> tuple[VGroup, list[VGroup], list[VGroup], list[VGroup], VGroup]:
+        """Labelled grids laid out in the body band: (operators, inputs, kernels, outputs,
+        body)."""
+        c_in, c_out, cell = len(self.inputs), len(self.outputs), self.layout.cell
+        input_label = self.tr("conv.padded_input" if self.trace.params["padding"] else "conv.input")
         # Side by side, a channel's label is no wider than its grid and the gap after it,
         # so that neighbouring labels do not run into each other.
         room = (
             self.inputs[0].width + GAP_CELLS * cell
-            if layout.channels_in_row
+            if self.layout.channels_in_row
             else config.frame_width
         )
         in_blocks = [
             g.labelled(self._grid_label(self._channel_label(input_label, ch, c_in), room))
             for ch, g in enumerate(self.inputs)
         ]
-        kernel_labels = [
+        self.kernel_labels = [
             self._grid_label(self._kernel_label(0, ch, c_in), room) for ch in range(c_in)
         ]
-        k_blocks = [g.labelled(lbl) for g, lbl in zip(self.kernels, kernel_labels)]
+        k_blocks = [g.labelled(lbl) for g, lbl in zip(self.kernels, self.kernel_labels)]
         out_blocks = [
             g.labelled(self.label(self._out_label(o, c_out))) for o, g in enumerate(self.outputs)
         ]
         operators = VGroup()  # "∗" and "=" between the grids, in the one-channel layout
         outputs_group = VGroup(*out_blocks).arrange(DOWN, buff=GAP_CELLS * cell)
-        if layout.channels_in_row:
+        if self.layout.channels_in_row:
             inputs_group = VGroup(*in_blocks).arrange(RIGHT, buff=GAP_CELLS * cell)
             for kb, ib in zip(k_blocks, in_blocks):
                 kb.next_to(ib, DOWN, buff=GAP_CELLS * cell)
             left = VGroup(inputs_group, *k_blocks)
             body = VGroup(left, outputs_group).arrange(RIGHT, buff=COLUMN_GAP)
         else:
-            star, equals = (self.label(op, OPERATOR_FONT_SIZE, theme.text) for op in ("∗", "="))
+            star, equals = (
+                self.label(op, OPERATOR_FONT_SIZE, self.theme.text) for op in ("∗", "=")
+            )
             operators.add(star, equals)
             body = VGroup(in_blocks[0], star, k_blocks[0], equals, outputs_group)
             body.arrange(RIGHT, buff=COLUMN_GAP / 2)
@@ -148,12 +163,24 @@ class ConvScene(TraceScene):
             config.frame_height - TOP_RESERVED - BOTTOM_RESERVED,
         )
         body.move_to((0.0, (BOTTOM_RESERVED - TOP_RESERVED) / 2, 0.0))
+        return operators, in_blocks, k_blocks, out_blocks, body
+
+    def _introduce(
+        self,
+        operators: VGroup,
+        in_blocks: list[VGroup],
+        k_blocks: list[VGroup],
+        out_blocks: list[VGroup],
+        body: VGroup,
+    ) -> None:
+        """Title and grids fade in; the shapes and the padding are named."""
+        trace = self.trace
+        weight, c_in, c_out = trace.array("weight"), len(self.inputs), len(self.outputs)
         weight_shape: Mobject = VGroup()
         if c_out > 1 or c_in > 1:
             weight_shape = self.label(f"{self.tr('conv.weight')} {shape_text(weight.shape)}")
-            anchor = k_blocks[-1] if layout.channels_in_row else k_blocks[0]
+            anchor = k_blocks[-1] if self.layout.channels_in_row else k_blocks[0]
             weight_shape.next_to(anchor, DOWN, buff=0.15)
-
         title = self.title(self._title())
         self.play(
             fade_in(title),
@@ -165,19 +192,21 @@ class ConvScene(TraceScene):
         shapes = {
             "input_shape": shape_text(trace.array("input").shape),
             "weight_shape": shape_text(weight.shape),
-            "output_shape": shape_text(output.shape),
+            "output_shape": shape_text(trace.array("output").shape),
         }
         self.say(self.tr("conv.intro", **shapes), hold=1.2)
-        if p:
-            self.say(self.tr("conv.intro.padding", padding=p), hold=1.0)
+        if trace.params["padding"]:
+            self.say(self.tr("conv.intro.padding", padding=trace.params["padding"]), hold=1.0)
 
-        self.window = self._window_marks(trace.steps[0]["taps"])
+    def _slide_window(self) -> None:
+        """The window visits every output cell: the first few written out, then fast."""
+        steps, stride = self.trace.steps_as(ConvStep), self.trace.params["stride"]
+        c_in = len(self.inputs)
+        self.window = self._window_marks(steps[0]["taps"])
         self.out_mark = self._out_mark(0, 0, 0)
         self.play(fade_in(self.window), fade_in(self.out_mark), run_time=0.4)
         first_caption = "conv.step.channels" if c_in > 1 else "conv.step.mac"
         self.say(self.tr(first_caption, channels=c_in))
-
-        steps = trace.steps
         fast_time = float(
             np.clip(FAST_PART_SECONDS / max(1, len(steps) - DETAILED_STEPS), 0.1, 0.45)
         )
@@ -186,9 +215,9 @@ class ConvScene(TraceScene):
             o, i, j = step["out"]
             if o != kernel_set:
                 kernel_set = o
-                self._swap_kernels(o, kernel_labels)
-            if n == DETAILED_STEPS and prm["stride"] > 1:
-                self.say(self.tr("conv.step.stride", stride=prm["stride"]))
+                self._swap_kernels(o, self.kernel_labels)
+            if n == DETAILED_STEPS and stride > 1:
+                self.say(self.tr("conv.step.stride", stride=stride))
             elif n == DETAILED_STEPS:
                 self.say(self.tr("conv.step.fast"))
             self._move_marks(step)
@@ -197,10 +226,6 @@ class ConvScene(TraceScene):
             else:
                 number = self.outputs[o].fill_in(i, j, step["value"])
                 self.play(fade_in(number), run_time=fast_time)
-
-        self.play(fade_out(self.window), fade_out(self.out_mark), run_time=0.3)
-        self._show_formula()
-        self.say(self.tr("conv.outro", output_shape=shapes["output_shape"]), hold=1.5)
 
     # --- labels -----------------------------------------------------------------------
     def _title(self) -> str:
@@ -242,7 +267,7 @@ class ConvScene(TraceScene):
         grid = self.outputs[o]
         return self._outline(grid.cell(i, j), grid.cell_size)
 
-    def _move_marks(self, step: dict[str, Any]) -> None:
+    def _move_marks(self, step: ConvStep) -> None:
         o, i, j = step["out"]
         anims = move_window(
             self.window, self.out_mark, self.inputs[0], step["taps"][0], self.outputs[o], (i, j)
@@ -254,11 +279,7 @@ class ConvScene(TraceScene):
         weight = self.trace.array("weight")  # (O, C, k, k)
         anims = []
         for ch, grid in enumerate(self.kernels):
-            for (r, c), old in list(grid.numbers.items()):
-                new = grid.make_number(r, c, float(weight[o, ch, r, c]))
-                grid.number_group.remove(old)
-                grid.number_group.add(new)
-                grid.numbers[(r, c)] = new
+            for old, new in grid.replace_numbers(weight[o, ch].tolist()):
                 anims.append(ReplacementTransform(old, new))
             new_label = self.label(self._kernel_label(o, ch, len(self.kernels))).move_to(labels[ch])
             anims.append(ReplacementTransform(labels[ch], new_label))
@@ -267,7 +288,7 @@ class ConvScene(TraceScene):
         self.say(self.tr("conv.step.next_kernel", o=o))
 
     # --- the arithmetic ---------------------------------------------------------------
-    def _product_line(self, step: dict[str, Any]) -> str:
+    def _product_line(self, step: ConvStep) -> str:
         inputs, products = step["inputs"], step["products"]  # (C, k*k) each
         weight = self.trace.array("weight")[step["out"][0]].reshape(len(inputs), -1)  # (C, k*k)
         n_terms = sum(len(row) for row in products)
@@ -286,7 +307,7 @@ class ConvScene(TraceScene):
             terms.append(f"b {_paren(format_number(step['bias']))}")
         return " + ".join(terms) + " = " + format_number(step["value"])
 
-    def _show_products(self, step: dict[str, Any]) -> None:
+    def _show_products(self, step: ConvStep) -> None:
         o, i, j = step["out"]
         line = self.texts.fitted(
             self._product_line(step),
@@ -303,7 +324,7 @@ class ConvScene(TraceScene):
         self.play(fade_out(line), run_time=0.25)
 
     def _show_formula(self) -> None:
-        size = self.trace.extra["size"]
+        size = self.trace.extra_as(ConvExtra)["size"]
         general = self.label(self.tr("conv.formula"), color=self.theme.text)
         values = self.label(
             self.tr(

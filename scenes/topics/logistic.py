@@ -7,8 +7,6 @@ each sample's probability and binary cross-entropy.
 
 from __future__ import annotations
 
-from typing import Any
-
 from manim import (
     DOWN,
     LEFT,
@@ -23,14 +21,14 @@ from manim import (
     config,
 )
 
+from explain.mlcore.logistic import LogisticStep
 from explain.scenes.kit.base import LABEL_FONT_SIZE, TraceScene
+from explain.scenes.kit.layout import PLOT_BANDS
 from explain.scenes.kit.motion import fade_in
 from explain.scenes.kit.widgets.line_axes import PlotAxes, nice_range
 from explain.scenes.kit.widgets.numbers import format_number
 
-TOP_RESERVED = 1.2  # title
-BOTTOM_RESERVED = 1.0  # caption
-SIDE_MARGIN = 0.5
+TOP_RESERVED, BOTTOM_RESERVED, SIDE_MARGIN = PLOT_BANDS  # title, caption, sides
 PLOT_WIDTH = 5.8  # leaves the header its full font size at 480p
 PLOT_HEIGHT = 4.2
 Y_RANGE = (0.0, 1.0, 0.5)  # probabilities: ticks at 0, 0.5 and 1
@@ -47,9 +45,16 @@ class LogisticScene(TraceScene):
     """Training p = σ(w·x + b) on the course's pass/fail data, epoch snapshots as curves."""
 
     def construct(self) -> None:
-        trace, theme = self.trace, self.theme
-        t = trace.tensors
-        xs, ys = t["x"], t["y"]
+        self._introduce()
+        self._place_formula()
+        self._show_first_snapshot()
+        self._train()
+        self._conclude()
+
+    # --- the steps --------------------------------------------------------------------
+    def _introduce(self) -> None:
+        """Axes with the samples and the p = 0.5 line."""
+        theme, t = self.theme, self.trace.tensors
         curve_x = t["curve_x"]
         self.axes = PlotAxes(
             nice_range(curve_x[0], curve_x[-1], 6),
@@ -66,8 +71,7 @@ class LogisticScene(TraceScene):
         x_lo, x_hi, _ = self.axes.axes.x_range
         self.x_span = (float(x_lo), float(x_hi))
         half = self._dashed((self.x_span[0], 0.5), (self.x_span[1], 0.5), theme.muted)
-        dots = VGroup(*[self.axes.dot(x, y, theme.input_ink, 0.1) for x, y in zip(xs, ys)])
-
+        dots = VGroup(*[self.axes.dot(x, y, theme.input_ink, 0.1) for x, y in zip(t["x"], t["y"])])
         title = self.title(self.tr("logistic.title"))
         self.play(
             fade_in(title),
@@ -76,13 +80,15 @@ class LogisticScene(TraceScene):
             fade_in(dots),
             run_time=0.8,
         )
-        self.say(self.tr("logistic.intro", n=len(xs)), hold=1.0)
+        self.say(self.tr("logistic.intro", n=len(t["x"])), hold=1.0)
 
+    def _place_formula(self) -> None:
+        """p = σ(w·x + b) and the BCE, top of the column right of the plot (not yet shown)."""
         right_left = self.axes.get_right()[0] + COLUMN_GAP
         self.column_left = right_left
         formula = VGroup(
-            self.label(self.tr("logistic.formula.p"), color=theme.text),
-            self.label(self.tr("logistic.formula.bce"), color=theme.text),
+            self.label(self.tr("logistic.formula.p"), color=self.theme.text),
+            self.label(self.tr("logistic.formula.bce"), color=self.theme.text),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
         width = config.frame_width / 2 - SIDE_MARGIN - right_left
         if formula.width > width:
@@ -93,16 +99,17 @@ class LogisticScene(TraceScene):
         self.column_width = width
         self.formula = formula
 
-        steps = trace.steps
+    def _show_first_snapshot(self) -> None:
+        first = self.trace.steps_as(LogisticStep)[0]
         # On-screen texts of the current snapshot, for tests.
-        self.header: Text = self._header(steps[0])
+        self.header: Text = self._header(first)
         self.table: dict[tuple[int, str], Text] = {}
-        self.table_group = self._table(steps[0])
+        self.table_group = self._table(first)
         self.curve = self._curve(0)
-        self.probs = self._prob_dots(steps[0])
-        self.boundary = self._boundary(steps[0])
+        self.probs = self._prob_dots(first)
+        self.boundary = self._boundary(first)
         self.play(
-            fade_in(formula),
+            fade_in(self.formula),
             Create(self.curve),
             fade_in(self.header),
             fade_in(self.table_group),
@@ -112,11 +119,14 @@ class LogisticScene(TraceScene):
         )
         self.say(self.tr("logistic.step.start"), hold=1.2)
         self.say(self.tr("logistic.step.bce"), hold=1.0)
-        self.say(self.tr("logistic.step.train", lr=format_number(trace.params["lr"])))
-        self.shown_epochs: list[int] = [steps[0]["epoch"]]
+        self.say(self.tr("logistic.step.train", lr=format_number(self.trace.params["lr"])))
+        self.shown_epochs: list[int] = [first["epoch"]]
+
+    def _train(self) -> None:
+        """Snapshot by snapshot: numbers swap at once (a Transform between two Texts
+        garbles the digits mid-way); the curve, dots and boundary glide to the epoch."""
+        steps = self.trace.steps_as(LogisticStep)
         for s, step in enumerate(steps[1:], start=1):
-            # Numbers swap at once (a Transform between two Texts garbles the digits
-            # mid-way); the curve, dots and boundary glide to the epoch they now show.
             self._swap_numbers(step)
             new_curve = self._curve(s)
             new_probs = self._prob_dots(step)
@@ -129,14 +139,16 @@ class LogisticScene(TraceScene):
             )
             self.curve, self.probs, self.boundary = new_curve, new_probs, new_boundary
             self.shown_epochs.append(step["epoch"])
-        last = steps[-1]
+
+    def _conclude(self) -> None:
+        last = self.trace.steps_as(LogisticStep)[-1]
         if last["boundary"] is not None:
             self.say(
                 self.tr(
                     "logistic.outro",
                     boundary=format_number(last["boundary"]),
                     correct=last["correct"],
-                    n=len(xs),
+                    n=len(self.trace.tensors["x"]),
                 ),
                 hold=2.0,
             )
@@ -149,7 +161,7 @@ class LogisticScene(TraceScene):
         t = self.trace.tensors
         return self.axes.polyline(t["curve_x"], t["curve_p"][snapshot], self.theme.output_ink)
 
-    def _prob_dots(self, step: dict[str, Any]) -> VGroup:
+    def _prob_dots(self, step: LogisticStep) -> VGroup:
         xs = self.trace.tensors["x"]
         return VGroup(
             *[self.axes.dot(x, p, self.theme.output_ink, 0.06) for x, p in zip(xs, step["probs"])]
@@ -158,7 +170,7 @@ class LogisticScene(TraceScene):
     def _dashed(self, start: tuple[float, float], end: tuple[float, float], color: str) -> Mobject:
         return DashedLine(self.axes.point(*start), self.axes.point(*end), color=color)
 
-    def _boundary(self, step: dict[str, Any]) -> Mobject:
+    def _boundary(self, step: LogisticStep) -> Mobject:
         """The line p = 0.5 crosses: x = −b/w, drawn only when it lies on the plot."""
         x0, x1 = self.x_span
         b = step["boundary"]
@@ -166,7 +178,7 @@ class LogisticScene(TraceScene):
             return VGroup()
         return self._dashed((b, Y_RANGE[0]), (b, Y_RANGE[1]), self.theme.highlight)
 
-    def _header(self, step: dict[str, Any]) -> Text:
+    def _header(self, step: LogisticStep) -> Text:
         content = self.tr(
             "logistic.header",
             epoch=step["epoch"],
@@ -177,7 +189,7 @@ class LogisticScene(TraceScene):
         mob = self.texts.fitted(content, self.column_width, LABEL_FONT_SIZE, self.theme.accent)
         return mob.next_to(self.formula, DOWN, buff=0.4, aligned_edge=LEFT)
 
-    def _table(self, step: dict[str, Any]) -> VGroup:
+    def _table(self, step: LogisticStep) -> VGroup:
         """Columns x, y, p, BCE; one row per sample, all numbers from the step."""
         t = self.trace.tensors
         head = VGroup()
@@ -193,7 +205,7 @@ class LogisticScene(TraceScene):
             rows.add(*self._step_cells(r, step))
         return rows
 
-    def _step_cells(self, r: int, step: dict[str, Any]) -> list[Text]:
+    def _step_cells(self, r: int, step: LogisticStep) -> list[Text]:
         """Row r's p and BCE of this step (the columns that change while training)."""
         p = format_number(step["probs"][r], LOSS_DECIMALS)
         bce = format_number(step["sample_loss"][r], LOSS_DECIMALS)
@@ -208,7 +220,7 @@ class LogisticScene(TraceScene):
         self.table[(r, name)] = mob
         return mob
 
-    def _swap_numbers(self, step: dict[str, Any]) -> None:
+    def _swap_numbers(self, step: LogisticStep) -> None:
         """Show this step's header and p / BCE columns: remove the old Texts, add the new."""
         self.remove(self.header)
         self.header = self._header(step)

@@ -7,7 +7,6 @@ the weights visited, the gradients and the (smoothed) costs. Layout only places 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from manim import (
     DOWN,
@@ -25,6 +24,13 @@ from manim import (
     linear,
 )
 
+from explain.mlcore.optim import (
+    GradientDescentStep,
+    LinearLossExtra,
+    LinearLossStep,
+    SgdExtra,
+    SgdRun,
+)
 from explain.scenes.kit.base import LABEL_FONT_SIZE, TraceScene
 from explain.scenes.kit.motion import fade_in, move_to
 from explain.scenes.kit.widgets.line_axes import AXIS_LABEL_FONT_SIZE, PlotAxes, nice_range
@@ -39,7 +45,6 @@ SEARCH_STEP_SECONDS = 0.15
 DETAILED_EPOCHS = 3  # epochs whose gradient step is shown one by one
 FAST_CHUNKS = 8  # the remaining epochs are drawn in this many plays
 CHUNK_SECONDS = 0.6
-TANGENT_HALF_WIDTH = 0.3  # of the tangent segment, in units of w
 READOUT_FONT_SIZE = LABEL_FONT_SIZE
 
 
@@ -118,11 +123,16 @@ class LinearLossScene(_PlotScene):
     """Data with the line of the current w (left), MSE against w growing point by point."""
 
     def construct(self) -> None:
-        trace, theme = self.trace, self.theme
-        xs, ys = trace.tensors["x"], trace.tensors["y"]
-        ws, mses = trace.tensors["w"], trace.tensors["mse"]
-        steps = trace.steps
-        preds = [v for s in steps for v in s["pred"]]
+        body = self._introduce()
+        line, residuals = self._search(body)
+        self._show_minimum(body, line, residuals)
+
+    # --- the steps --------------------------------------------------------------------
+    def _introduce(self) -> VGroup:
+        """The data (left) and an empty MSE-against-w plot (right)."""
+        theme, tens = self.theme, self.trace.tensors
+        xs, ys = tens["x"], tens["y"]
+        preds = [v for s in self.trace.steps_as(LinearLossStep) for v in s["pred"]]
         title = self.make_title("optim.linear.title")
         self.data_plot = PlotAxes(
             _range(xs),
@@ -135,8 +145,8 @@ class LinearLossScene(_PlotScene):
             self.tr("optim.axis.y"),
         )
         self.loss_plot = PlotAxes(
-            _range(ws),
-            _range(mses),
+            _range(tens["w"]),
+            _range(tens["mse"]),
             PANEL_WIDTH,
             PANEL_HEIGHT,
             theme,
@@ -148,7 +158,15 @@ class LinearLossScene(_PlotScene):
         points = VGroup(*[self.data_plot.dot(x, y, theme.input_ink, 0.09) for x, y in zip(xs, ys)])
         self.play(fade_in(title), fade_in(body), fade_in(points), run_time=0.8)
         self.say(self.tr("optim.linear.intro", n=len(xs)), hold=1.0)
+        return body
 
+    def _search(self, body: VGroup) -> tuple[VMobject, VGroup]:
+        """Every candidate w: its line and errors on the left, its MSE as a dot on the right."""
+        steps, ws, mses = (
+            self.trace.steps_as(LinearLossStep),
+            self.trace.tensors["w"],
+            self.trace.tensors["mse"],
+        )
         line, residuals = self._model(steps[0])
         self.readout_mob = self.readout(self._readout(steps[0]), body)
         dots = VGroup()
@@ -158,12 +176,12 @@ class LinearLossScene(_PlotScene):
                 "optim.linear.search",
                 w_min=fmt(ws[0]),
                 w_max=fmt(ws[-1]),
-                step=fmt(trace.params["w_step"]),
+                step=fmt(self.trace.params["w_step"]),
             )
         )
         for k, step in enumerate(steps):
             new_line, new_res = self._model(step)
-            dot = self.loss_plot.dot(ws[k], mses[k], theme.negative, 0.05)
+            dot = self.loss_plot.dot(ws[k], mses[k], self.theme.negative, 0.05)
             dots.add(dot)
             self.swap_readout(self._readout(step), body)
             self.play(
@@ -172,8 +190,14 @@ class LinearLossScene(_PlotScene):
                 fade_in(dot),
                 run_time=SEARCH_STEP_SECONDS,
             )
-        self.mse_curve = self.loss_plot.polyline(ws, mses, theme.negative, 2.0)
-        best = trace.extra["minimum"]
+        return line, residuals
+
+    def _show_minimum(self, body: VGroup, line: VMobject, residuals: VGroup) -> None:
+        """The MSE curve through the dots, its minimum marked, the best line on the data."""
+        theme, tens = self.theme, self.trace.tensors
+        steps = self.trace.steps_as(LinearLossStep)
+        self.mse_curve = self.loss_plot.polyline(tens["w"], tens["mse"], theme.negative, 2.0)
+        best = self.trace.extra_as(LinearLossExtra)["minimum"]
         self.min_dot = self.loss_plot.dot(best["w"], best["mse"], theme.highlight, 0.1)
         self.min_label = self.label(
             self.tr("optim.linear.min_label", w=fmt(best["w"]), mse=fmt(best["mse"])),
@@ -192,7 +216,7 @@ class LinearLossScene(_PlotScene):
         )
         self.say(self.tr("optim.linear.outro", w=fmt(best["w"]), mse=fmt(best["mse"])), hold=2.0)
 
-    def _model(self, step: dict[str, Any]) -> tuple[VMobject, VGroup]:
+    def _model(self, step: LinearLossStep) -> tuple[VMobject, VGroup]:
         """The line through the predictions of this w, and the errors to each target (red)."""
         xs, ys = self.trace.tensors["x"], self.trace.tensors["y"]
         order = sorted(range(len(xs)), key=lambda i: xs[i])
@@ -212,7 +236,7 @@ class LinearLossScene(_PlotScene):
         )
         return line, residuals
 
-    def _readout(self, step: dict[str, Any]) -> str:
+    def _readout(self, step: LinearLossStep) -> str:
         return self.tr("optim.linear.readout", w=fmt(step["w"]), mse=fmt(step["mse"]))
 
 
@@ -244,9 +268,10 @@ class GradientDescentScene(_PlotScene):
         self.dot = self.curve_plot.dot(ws[0], losses[0], theme.weight_ink, 0.1)
         self.readout_mob = self.readout(self._readout(0), body)
         self.play(fade_in(self.dot), fade_in(self.readout_mob), run_time=0.4)
-        detailed = min(DETAILED_EPOCHS, len(trace.steps))
+        steps = trace.steps_as(GradientDescentStep)
+        detailed = min(DETAILED_EPOCHS, len(steps))
         for e in range(detailed):
-            step = trace.steps[e]
+            step = steps[e]
             tangent = self._tangent(step)
             if e == 0:
                 self.say(self.tr("optim.gd.tangent"))
@@ -284,13 +309,12 @@ class GradientDescentScene(_PlotScene):
     ) -> VMobject:
         return plot.polyline(xs[a : b + 1], ys[a : b + 1], color, 3)
 
-    def _tangent(self, step: dict[str, Any]) -> Line:
-        """The line through (w, cost) with the trace's gradient as slope."""
-        w, loss, g = step["w"], step["loss"], step["grad"]
-        d = TANGENT_HALF_WIDTH
+    def _tangent(self, step: GradientDescentStep) -> Line:
+        """The trace's tangent at (w, cost): the gradient as its slope."""
+        (w0, c0), (w1, c1) = step["tangent"]
         return Line(
-            self.curve_plot.point(w - d, loss - g * d),
-            self.curve_plot.point(w + d, loss + g * d),
+            self.curve_plot.point(w0, c0),
+            self.curve_plot.point(w1, c1),
             stroke_color=self.theme.highlight,
             stroke_width=4,
         )
@@ -298,7 +322,7 @@ class GradientDescentScene(_PlotScene):
     def _readout(self, e: int, with_step: bool = False) -> str:
         tens = self.trace.tensors
         if with_step:
-            step = self.trace.steps[e]
+            step = self.trace.steps_as(GradientDescentStep)[e]
             return self.tr(
                 "optim.gd.readout_step",
                 epoch=e,
@@ -336,14 +360,22 @@ class SGDScene(_PlotScene):
     """Batch GD, mini-batch and SGD side by side: paths on the MSE curve, cost per epoch."""
 
     def construct(self) -> None:
-        trace, theme = self.trace, self.theme
-        prm, tens = trace.params, trace.tensors
-        runs = [(k, trace.extra["runs"][k]) for k in RUN_ORDER if k in trace.extra["runs"]]
-        colours = {
-            "batch": theme.output_ink,
-            "minibatch": theme.input_ink,
-            "sgd": theme.weight_ink,
+        extra = self.trace.extra_as(SgdExtra)
+        self.runs = [(k, extra["runs"][k]) for k in RUN_ORDER if k in extra["runs"]]
+        self.colours = {
+            "batch": self.theme.output_ink,
+            "minibatch": self.theme.input_ink,
+            "sgd": self.theme.weight_ink,
         }
+        self._introduce()
+        self._run_epochs()
+        self._smooth()
+        self.say(self.tr("optim.sgd.outro"), hold=1.5)
+
+    # --- the steps --------------------------------------------------------------------
+    def _introduce(self) -> None:
+        """The MSE curve (left) and one cost plot per run (right), a dot per run at w0."""
+        prm, tens, runs = self.trace.params, self.trace.tensors, self.runs
         title = self.make_title("optim.sgd.title")
         self.curve_plot = self.mse_plot()
         all_costs = [c for _, r in runs for c in (*r["loss"], *r["smoothed"])]
@@ -354,7 +386,7 @@ class SGDScene(_PlotScene):
                 _range(all_costs, max_ticks=2),
                 PANEL_WIDTH,
                 small_h,
-                theme,
+                self.theme,
                 self.texts,
                 "",
                 self._run_name(name, run),
@@ -364,54 +396,57 @@ class SGDScene(_PlotScene):
         stack = VGroup(*self.cost_plots.values()).arrange(DOWN, buff=0.35)
         epoch_label = self.label(self.tr("optim.axis.epoch"), font_size=AXIS_LABEL_FONT_SIZE)
         epoch_label.next_to(stack, DOWN, buff=0.05)
-        right = VGroup(stack, epoch_label)
-        body = self.panels(self.curve_plot, right)
+        body = self.panels(self.curve_plot, VGroup(stack, epoch_label))
         for name, _ in runs:
-            self.cost_plots[name].y_label.set_color(colours[name])
+            self.cost_plots[name].y_label.set_color(self.colours[name])
         curve = self.traced_mse_curve()
         self.play(fade_in(title), fade_in(body), Create(curve), run_time=0.9)
         self.say(self.tr("optim.sgd.intro", n=len(tens["x"]), lr=fmt_param(prm["lr"])), hold=1.0)
         self.dots = {
-            name: self.curve_plot.dot(run["w"][0], run["loss"][0], colours[name], 0.1)
+            name: self.curve_plot.dot(run["w"][0], run["loss"][0], self.colours[name], 0.1)
             for name, run in runs
         }
         self.play(*[fade_in(d) for d in self.dots.values()], run_time=0.4)
         self.say(self.tr("optim.sgd.noise"))
-        for e in range(prm["epochs"]):
+
+    def _run_epochs(self) -> None:
+        """Epoch by epoch, every run's updates together: paths on the curve, cost lines."""
+        epochs = self.trace.params["epochs"]
+        for e in range(epochs):
             anims = []
-            for name, run in runs:
-                n = run["updates_per_epoch"]
-                a, b = e * n, (e + 1) * n
-                path = self.curve_plot.polyline(
-                    run["w"][a : b + 1], run["loss"][a : b + 1], colours[name]
-                )
+            for name, run in self.runs:
+                a, b = run["epoch_starts"][e], run["epoch_starts"][e + 1]
+                colour = self.colours[name]
+                path = self.curve_plot.polyline(run["w"][a : b + 1], run["loss"][a : b + 1], colour)
                 cost = self.cost_plots[name].polyline(
-                    run["progress"][a : b + 1], run["loss"][a : b + 1], colours[name], 2
+                    run["progress"][a : b + 1], run["loss"][a : b + 1], colour, 2
                 )
                 anims += [MoveAlongPath(self.dots[name], path), Create(cost)]
             if e == 1:
                 self.say(self.tr("optim.sgd.updates"))
-            self.play(*anims, run_time=_epoch_seconds(prm["epochs"]), rate_func=linear)
+            self.play(*anims, run_time=_epoch_seconds(epochs), rate_func=linear)
+
+    def _smooth(self) -> None:
+        """Each run's EWMA over its cost line, and its final w and cost."""
         smoothed = [
-            self.cost_plots[name].polyline(run["progress"], run["smoothed"], theme.accent, 3)
-            for name, run in runs
+            self.cost_plots[name].polyline(run["progress"], run["smoothed"], self.theme.accent, 3)
+            for name, run in self.runs
         ]
         self.finals = {
             name: self.label(
                 self.tr("optim.sgd.final", w=fmt(run["w"][-1]), loss=fmt(run["loss"][-1])),
                 font_size=18,
-                color=colours[name],
+                color=self.colours[name],
             )
-            for name, run in runs
+            for name, run in self.runs
         }
         for name, mob in self.finals.items():
             axes = self.cost_plots[name].axes
             mob.move_to(axes.get_corner(UP + RIGHT), aligned_edge=UP + RIGHT)
         self.play(*[Create(s) for s in smoothed], *map(fade_in, self.finals.values()), run_time=1.0)
-        self.say(self.tr("optim.sgd.smooth", beta=fmt(prm["beta"])), hold=1.2)
-        self.say(self.tr("optim.sgd.outro"), hold=1.5)
+        self.say(self.tr("optim.sgd.smooth", beta=fmt(self.trace.params["beta"])), hold=1.2)
 
-    def _run_name(self, name: str, run: dict[str, Any]) -> str:
+    def _run_name(self, name: str, run: SgdRun) -> str:
         return self.tr(f"optim.run.{name}", b=run["batch_size"])
 
 

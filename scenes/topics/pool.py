@@ -22,15 +22,15 @@ from manim import (
     config,
 )
 
+from explain.mlcore.pool import PoolExtra, PoolStep
 from explain.scenes.kit.base import LABEL_FONT_SIZE, TraceScene, shape_text
+from explain.scenes.kit.layout import GRID_BANDS
 from explain.scenes.kit.motion import fade_in, fade_out, move_to
 from explain.scenes.kit.widgets.numbers import format_number
 from explain.scenes.kit.widgets.sliding_window import cell_outline, move_window, window_marks
 from explain.scenes.kit.widgets.tensor_grid import TensorGrid
 
-TOP_RESERVED = 1.05
-BOTTOM_RESERVED = 1.75
-SIDE_MARGIN = 0.45
+TOP_RESERVED, BOTTOM_RESERVED, SIDE_MARGIN = GRID_BANDS  # title, caption, sides
 MAX_CELL = 0.9
 COLUMN_GAP = 0.9  # between input, output and index grids, in scene units
 ROW_GAP_CELLS = 0.6  # between channels, in cells
@@ -61,22 +61,32 @@ class PoolScene(TraceScene):
     """Input, output (and for max pooling the argmax indices), window by window."""
 
     def construct(self) -> None:
-        trace, theme = self.trace, self.theme
-        self.mode: str = trace.extra["mode"]
-        x = trace.array("input")  # (C, H, W)
-        out = trace.array("output")  # (C, Ho, Wo)
+        extra = self.trace.extra_as(PoolExtra)
+        self.mode: str = extra["mode"]
+        self.show_indices = self.mode == "max"
+        self._introduce(self._layout())
+        self._slide_window()
+        self._show_formula()
+        output_shape = shape_text(self.trace.array("output").shape)
+        self.say(self.tr(f"pool.outro.{self.mode}", output_shape=output_shape), hold=1.5)
+
+    # --- the steps ----------------------------------------------------------------------
+    def _layout(self) -> VGroup:
+        """Grids sized to fit; if their labels are wider, the cells shrink once."""
+        x = self.trace.array("input")  # (C, H, W)
         channels, n, _ = x.shape
-        _, o, _ = out.shape
-        show_indices = self.mode == "max"
-        cell = pool_cell(channels, n, o, show_indices)
-        blocks = self._build(x, o, cell, show_indices)
+        o = self.trace.array("output").shape[1]  # (C, Ho, Wo)
+        self.cell = pool_cell(channels, n, o, self.show_indices)
+        blocks = self._build(x, o, self.cell, self.show_indices)
         avail_w = config.frame_width - 2 * SIDE_MARGIN
         if blocks.width > avail_w:  # labels wider than their grids: shrink the cells once
-            cell *= avail_w / blocks.width
-            blocks = self._build(x, o, cell, show_indices)
+            self.cell *= avail_w / blocks.width
+            blocks = self._build(x, o, self.cell, self.show_indices)
         blocks.move_to((0.0, (BOTTOM_RESERVED - TOP_RESERVED) / 2, 0.0))
+        return blocks
 
-        prm = trace.params
+    def _introduce(self, blocks: VGroup) -> None:
+        prm = self.trace.params
         title = self.title(
             self.tr(f"pool.title.{self.mode}", kernel=prm["kernel_size"], stride=prm["stride"])
         )
@@ -84,61 +94,70 @@ class PoolScene(TraceScene):
         self.say(
             self.tr(
                 f"pool.intro.{self.mode}",
-                input_shape=shape_text(x.shape),
-                output_shape=shape_text(out.shape),
+                input_shape=shape_text(self.trace.array("input").shape),
+                output_shape=shape_text(self.trace.array("output").shape),
                 kernel=prm["kernel_size"],
                 stride=prm["stride"],
             ),
             hold=1.2,
         )
 
-        steps = trace.steps
+    def _slide_window(self) -> None:
+        """The window visits every output cell: two written out, then fast; the first
+        tie of equal maxima is named."""
+        steps, theme = self.trace.steps_as(PoolStep), self.theme
         first = steps[0]
         self.window = window_marks([self.inputs[0]], first["taps"], theme.highlight)
-        self.out_mark = cell_outline(self.outputs[0].cell(0, 0), cell, theme.highlight)
-        self.winner = self._winner_ring(cell).move_to(self._winner_cell(first).get_center())
+        self.out_mark = cell_outline(self.outputs[0].cell(0, 0), self.cell, theme.highlight)
+        self.winner = self._winner_ring(self.cell).move_to(self._winner_cell(first).get_center())
         marks = [fade_in(self.window), fade_in(self.out_mark)]
-        if show_indices:
+        if self.show_indices:
             marks.append(fade_in(self.winner))
         self.play(*marks, run_time=0.4)
         self.say(self.tr(f"pool.step.{self.mode}"))
-
         self.lines: list[Text] = []
         fast_time = min(0.45, max(0.15, FAST_PART_SECONDS / max(1, len(steps) - DETAILED_STEPS)))
         tie_told = False
         for k, step in enumerate(steps):
-            c, i, j = step["out"]
             if k == DETAILED_STEPS:
-                self.say(self.tr("pool.step.fast", stride=prm["stride"]))
-            if show_indices and step["ties"] > 1 and not tie_told:
+                self.say(self.tr("pool.step.fast", stride=self.trace.params["stride"]))
+            if self.show_indices and step["ties"] > 1 and not tie_told:
                 tie_told = True
-                self.say(
-                    self.tr(
-                        "pool.tie",
-                        value=format_number(step["value"]),
-                        count=step["ties"],
-                        row=step["argmax"][0],
-                        col=step["argmax"][1],
-                    )
-                )
-            moves: list[Any] = move_window(
-                self.window, self.out_mark, self.inputs[c], step["taps"][0], self.outputs[c], (i, j)
-            )
-            if show_indices:
-                moves.append(move_to(self.winner, self._winner_cell(step).get_center()))
-            self.play(*moves, run_time=0.3 if k < DETAILED_STEPS or tie_told else fast_time)
+                self._tell_tie(step)
+            self._move_marks(step, 0.3 if k < DETAILED_STEPS or tie_told else fast_time)
             if k < DETAILED_STEPS:
                 self._show_line(step)
             else:
                 self._fill(step, fast_time)
             if tie_told and step["ties"] > 1 and k >= DETAILED_STEPS:
                 self.wait(0.6)
-
         fades = [fade_out(self.window), fade_out(self.out_mark)]
-        if show_indices:
+        if self.show_indices:
             fades.append(fade_out(self.winner))
         self.play(*fades, run_time=0.3)
-        size = trace.extra["size"]
+
+    def _tell_tie(self, step: PoolStep) -> None:
+        self.say(
+            self.tr(
+                "pool.tie",
+                value=format_number(step["value"]),
+                count=step["ties"],
+                row=step["argmax"][0],
+                col=step["argmax"][1],
+            )
+        )
+
+    def _move_marks(self, step: PoolStep, run_time: float) -> None:
+        c, i, j = step["out"]
+        moves: list[Any] = move_window(
+            self.window, self.out_mark, self.inputs[c], step["taps"][0], self.outputs[c], (i, j)
+        )
+        if self.show_indices:
+            moves.append(move_to(self.winner, self._winner_cell(step).get_center()))
+        self.play(*moves, run_time=run_time)
+
+    def _show_formula(self) -> None:
+        size = self.trace.extra_as(PoolExtra)["size"]
         formula = self.label(
             self.tr(
                 "pool.formula",
@@ -147,12 +166,11 @@ class PoolScene(TraceScene):
                 s=size["stride"],
                 o=size["output"],
             ),
-            color=theme.accent,
+            color=self.theme.accent,
         )
         self.caption.place_above(formula, 0.3)
         self.formula = formula
         self.play(fade_in(formula), run_time=0.5)
-        self.say(self.tr(f"pool.outro.{self.mode}", output_shape=shape_text(out.shape)), hold=1.5)
 
     # --- pieces -------------------------------------------------------------------------
     def _build(self, x: Any, o: int, cell: float, show_indices: bool) -> VGroup:
@@ -170,7 +188,7 @@ class PoolScene(TraceScene):
             TensorGrid(o, o, cell, theme, self.texts, theme.padding_fill) for _ in range(channels)
         ]
         for grid in self.inputs:
-            grid.number_group.set_z_index(NUMBER_Z)
+            grid.set_numbers_z_index(NUMBER_Z)
         blocks = VGroup()
         for c in range(channels):
             # With several channels each column is one channel: only the input says which.
@@ -201,7 +219,7 @@ class PoolScene(TraceScene):
         )
         return ring.set_z_index(WINNER_Z)
 
-    def _winner_cell(self, step: dict[str, Any]) -> Square:
+    def _winner_cell(self, step: PoolStep) -> Square:
         c = step["out"][0]
         if self.mode == "max":
             r, q = step["argmax"]
@@ -209,27 +227,27 @@ class PoolScene(TraceScene):
             r, q = step["taps"][0]
         return self.inputs[c].cell(r, q)
 
-    def _line_text(self, step: dict[str, Any]) -> str:
+    def _line_text(self, step: PoolStep) -> str:
         values = ", ".join(format_number(v) for v in step["inputs"])
         if self.mode == "max":
             return f"max({values}) = {format_number(step['value'])}"
         terms = " + ".join(format_number(v) for v in step["inputs"])
         return f"({terms}) / {step['count']} = {format_number(step['value'])}"
 
-    def _fill(self, step: dict[str, Any], run_time: float) -> None:
+    def _fill(self, step: PoolStep, run_time: float) -> None:
         c, i, j = step["out"]
         number = self.outputs[c].fill_in(i, j, step["value"])
         anims: list[Animation] = []
         if self.mode == "max":
             r, q = step["argmax"]
-            anims.append(TransformFromCopy(self.inputs[c].numbers[(r, q)], number))
+            anims.append(TransformFromCopy(self.inputs[c].number_at(r, q), number))
             index = self.indices[c].fill_in(i, j, self.trace.tensors["indices"][c][i][j])
             anims.append(fade_in(index))
         else:
             anims.append(fade_in(number))
         self.play(*anims, run_time=run_time)
 
-    def _show_line(self, step: dict[str, Any]) -> None:
+    def _show_line(self, step: PoolStep) -> None:
         line = self.texts.fitted(
             self._line_text(step),
             config.frame_width - 2 * SIDE_MARGIN,

@@ -1,15 +1,14 @@
 """The saddle-point scene: a heat map of f with contours, and the paths of three optimisers.
 
-The surface values (a grid), the paths, the outcome of each run and the Hessian's
-eigenvalues at the saddle all come from the trace (``mlcore.saddle``). Colouring the
-grid and finding contour lines through it is drawing, done here.
+The surface values (a grid), its contour lines and bands, the paths, the outcome of each
+run and the Hessian's eigenvalues at the saddle all come from the trace
+(``mlcore.saddle``); colouring the bands is drawing, done here.
 """
 
 from __future__ import annotations
 
 from typing import Any, cast
 
-import contourpy
 import numpy as np
 from manim import (
     DOWN,
@@ -29,6 +28,7 @@ from manim import (
 )
 from manim.utils.color import ManimColor
 
+from explain.mlcore.saddle import Outcome, SaddleExtra
 from explain.scenes.kit.base import TraceScene
 from explain.scenes.kit.motion import fade_in, move_to
 from explain.scenes.kit.widgets.numbers import format_number
@@ -39,7 +39,6 @@ LEGEND_GAP = 0.8  # between the map and the legend column
 LEGEND_WIDTH = 6.4
 LEGEND_FONT_SIZE = 20
 SMALL_FONT_SIZE = 18
-CONTOUR_FRACTIONS = (-0.75, -0.5, -0.25, 0.0, 0.25, 0.5, 0.75)  # of max |f| on the grid
 HEAT_GAMMA = 0.6  # < 1 brightens small |f| so the shape near the saddle shows
 HEAT_STRENGTH = 0.75
 STEPS_PER_CHUNK = 5
@@ -64,24 +63,32 @@ class SaddleScene(TraceScene):
 
     def construct(self) -> None:
         self.captions: list[str] = []
-        trace, theme = self.trace, self.theme
-        prm, extra = trace.params, trace.extra
+        extra = self.trace.extra_as(SaddleExtra)
         self.extent = float(extra["extent"])
         self.colours = {
-            "gd": theme.highlight,
-            "sgd": theme.weight_ink,
-            "momentum": theme.output_ink,
+            "gd": self.theme.highlight,
+            "sgd": self.theme.weight_ink,
+            "momentum": self.theme.output_ink,
         }
         custom = extra["saddle"]["at"] == "gd_end"
         title_key = "saddle.title.custom" if custom else "saddle.title"
         title = self.title(self.tr(title_key, formula=extra["formula"]))
+        self._introduce_map(title, custom)
+        self._run_optimisers()
+        self._explain_outcome(custom)
+        self.say(escape_caption(self), hold=1.2)
+        self.say(self.tr("saddle.outro"), hold=1.0)
+
+    # --- the steps ----------------------------------------------------------------------
+    def _introduce_map(self, title: Text, custom: bool) -> None:
+        """Heat map, contours, saddle and legend names; the start point named."""
+        extra, prm = self.trace.extra_as(SaddleExtra), self.trace.params
         self.map_center = np.zeros(3)  # the map is built at the origin, then moved as one
         heat = self._heat_map()
         contours = self._contours()
         frame = self._frame()
-        saddle = extra["saddle"]
-        saddle_dot = Circle(radius=0.09, stroke_color=theme.text, stroke_width=3)
-        saddle_dot.move_to(self._point(*saddle["point"]))
+        saddle_dot = Circle(radius=0.09, stroke_color=self.theme.text, stroke_width=3)
+        saddle_dot.move_to(self._point(*extra["saddle"]["point"]))
         # A custom surface's point is where gd ends, which may lie beyond the plot.
         saddle_marks = [] if extra["outcome"]["gd"]["escaped"] else [saddle_dot]
         axis_labels = VGroup(
@@ -106,17 +113,21 @@ class SaddleScene(TraceScene):
         )
         self.play(fade_in(self.legend_names), run_time=0.4)
 
+    def _run_optimisers(self) -> None:
+        """The three paths drawn together, STEPS_PER_CHUNK updates per play."""
+        paths = self.trace.extra_as(SaddleExtra)["paths"]
+        start = paths["gd"][0]
         self.dots = {
             name: Dot(self._point(start[0], start[1]), radius=0.08, color=self.colours[name])
             for name in OPTIMISERS
         }
         self.add(*self.dots.values())
-        longest = max(len(p) for p in extra["paths"].values()) - 1
+        longest = max(len(p) for p in paths.values()) - 1
         for a in range(0, longest, STEPS_PER_CHUNK):
             b = a + STEPS_PER_CHUNK
             anims: list[Any] = []
             for name in OPTIMISERS:
-                path = extra["paths"][name]
+                path = paths[name]
                 if a >= len(path) - 1:
                     continue
                 seg = self._polyline(path[a : min(b, len(path) - 1) + 1], self.colours[name])
@@ -124,6 +135,10 @@ class SaddleScene(TraceScene):
                 anims.append(move_to(self.dots[name], seg.get_end()))
             self.play(*anims, run_time=CHUNK_SECONDS, rate_func=linear)
         self.play(fade_in(self.legend_outcomes), run_time=0.4)
+
+    def _explain_outcome(self, custom: bool) -> None:
+        """Whether gd stalled, and what the Hessian's eigenvalues say about the point."""
+        extra = self.trace.extra_as(SaddleExtra)
         gd = extra["outcome"]["gd"]
         if gd["escaped"]:
             self.say(self.tr("saddle.gd_escaped", steps=gd["updates"]), hold=1.0)
@@ -139,11 +154,9 @@ class SaddleScene(TraceScene):
         if custom:
             self.say(self.tr("saddle.hessian.where", x=self.point_x, y=self.point_y), hold=1.0)
         self.play(fade_in(self.hessian_text), run_time=0.4)
-        eig = saddle["eigenvalues"]
-        key = HESSIAN_KEYS[saddle["kind"]]
+        eig = extra["saddle"]["eigenvalues"]
+        key = HESSIAN_KEYS[extra["saddle"]["kind"]]
         self.say(self.tr(key, e1=format_number(eig[0]), e2=format_number(eig[1])), hold=1.2)
-        self.say(escape_caption(self), hold=1.2)
-        self.say(self.tr("saddle.outro"), hold=1.0)
 
     def say(self, content: str, run_time: float = 0.5, hold: float = 0.0) -> None:
         self.captions.append(content)  # kept so a dry-run test can read what was said
@@ -154,48 +167,32 @@ class SaddleScene(TraceScene):
         half = MAP_SIZE / 2
         return self.map_center + np.array([x / self.extent * half, y / self.extent * half, 0.0])
 
-    def _relative_grid(self) -> tuple[np.ndarray, np.ndarray, float]:
-        """The trace's grid of f measured from the saddle's height (colour and contour
-        levels are drawn relative to it), and the largest |difference| for scaling."""
-        grid = self.trace.extra["grid"]
-        axis = np.asarray(grid["axis"], dtype=float)  # (G,)
-        f = np.asarray(grid["f"], dtype=float) - self.trace.extra["saddle"]["value"]  # (G, G)
-        return axis, f, float(np.abs(f).max()) or 1.0
-
     def _heat_map(self) -> VGroup:
-        """Filled bands between contour levels of the trace's grid: blue above the saddle's
-        value, red below, darker nearer to it (Manim's ImageMobject fails with Pillow 13)."""
-        axis, f, scale = self._relative_grid()
-        levels = [-1.0, *CONTOUR_FRACTIONS, 1.0]
-        gen = contourpy.contour_generator(axis, axis, f, fill_type="OuterOffset")
+        """The trace's filled bands between contour levels: blue above the saddle's value,
+        red below, darker nearer to it (Manim's ImageMobject fails with Pillow 13)."""
         bg = _rgb(self.theme.background)
         bands = VGroup()
-        for lo, hi in zip(levels, levels[1:]):
-            mid = (lo + hi) / 2
+        for band in self.trace.extra_as(SaddleExtra)["contours"]["bands"]:
+            mid = (band["low"] + band["high"]) / 2
             base = _rgb(self.theme.input_fill if mid >= 0 else self.theme.negative)
             rgb = bg + (base - bg) * (abs(mid) ** HEAT_GAMMA * HEAT_STRENGTH)
-            filled: Any = gen.filled(lo * scale, hi * scale)  # OuterOffset: (points, offsets)
-            points, offsets = filled[0], filled[1]
-            for ring_points, ring_offsets in zip(points, offsets):
-                band = VMobject(stroke_width=0, fill_color=ManimColor(rgb), fill_opacity=1.0)
-                for a, b in zip(ring_offsets, ring_offsets[1:]):
-                    ring = [self._point(px, py) for px, py in ring_points[a:b]]
-                    band.start_new_path(ring[0])
-                    band.add_points_as_corners(ring[1:])
-                bands.add(band)
+            for polygon in band["polygons"]:
+                mob = VMobject(stroke_width=0, fill_color=ManimColor(rgb), fill_opacity=1.0)
+                for ring_xy in polygon:
+                    ring = [self._point(px, py) for px, py in ring_xy]
+                    mob.start_new_path(ring[0])
+                    mob.add_points_as_corners(ring[1:])
+                bands.add(mob)
         return bands
 
     def _contours(self) -> VGroup:
-        axis, f, scale = self._relative_grid()
-        gen = contourpy.contour_generator(axis, axis, f, line_type="SeparateCode")
+        """The trace's contour lines; the saddle's own level drawn stronger."""
         lines = VGroup()
-        for frac in CONTOUR_FRACTIONS:
+        for level in self.trace.extra_as(SaddleExtra)["contours"]["levels"]:
+            frac = level["fraction"]
             width = 2.5 if frac == 0 else 1.2
             colour = self.theme.muted if frac else self.theme.text
-            segments: list[np.ndarray] = list(gen.lines(frac * scale)[0])  # type: ignore[arg-type]
-            for seg in segments:
-                if len(seg) < 2:
-                    continue
+            for seg in level["lines"]:
                 mob = VMobject(stroke_color=colour, stroke_width=width, stroke_opacity=0.8)
                 mob.set_points_as_corners([self._point(px, py) for px, py in seg])
                 lines.add(mob)
@@ -228,7 +225,7 @@ class SaddleScene(TraceScene):
 
     # --- the legend ---------------------------------------------------------------------
     def _legend(self) -> VGroup:
-        prm, outcome = self.trace.params, self.trace.extra["outcome"]
+        prm, outcome = self.trace.params, self.trace.extra_as(SaddleExtra)["outcome"]
         names = {
             "gd": self.tr("saddle.opt.gd"),
             "sgd": self.tr("saddle.opt.sgd", noise=format_number(prm["noise"])),
@@ -248,7 +245,7 @@ class SaddleScene(TraceScene):
             outcomes.add(result)
             rows.add(VGroup(head, result))
         rows.arrange(DOWN, aligned_edge=LEFT, buff=0.3)
-        saddle = self.trace.extra["saddle"]
+        saddle = self.trace.extra_as(SaddleExtra)["saddle"]
         eig = saddle["eigenvalues"]
         self.point_x = format_number(saddle["point"][0], 4)
         self.point_y = format_number(saddle["point"][1], 4)
@@ -271,15 +268,15 @@ class SaddleScene(TraceScene):
             legend.scale_to_fit_width(LEGEND_WIDTH)
         return legend
 
-    def _outcome(self, name: str, result: dict[str, Any]) -> str:
+    def _outcome(self, name: str, result: Outcome) -> str:
         return outcome_caption(self, name, result)
 
 
-def outcome_caption(scene: TraceScene, name: str, result: dict[str, Any]) -> str:
+def outcome_caption(scene: TraceScene, name: str, result: Outcome) -> str:
     """One optimiser's outcome: the step it left the plot at, or where it ended."""
     if result["escaped"]:
         return scene.tr("saddle.outcome.escaped", steps=result["updates"])
-    end = scene.trace.extra["paths"][name][-1]
+    end = scene.trace.extra_as(SaddleExtra)["paths"][name][-1]
     return scene.tr(
         "saddle.outcome.inside",
         steps=result["updates"],
@@ -291,7 +288,7 @@ def outcome_caption(scene: TraceScene, name: str, result: dict[str, Any]) -> str
 
 def escape_caption(scene: TraceScene) -> str:
     """What happened to SGD and momentum, in words that hold for this trace's outcome."""
-    outcome = scene.trace.extra["outcome"]
+    outcome = scene.trace.extra_as(SaddleExtra)["outcome"]
     sgd, mom = outcome["sgd"], outcome["momentum"]
     if sgd["escaped"] and mom["escaped"]:
         return scene.tr("saddle.escape", sgd=sgd["updates"], momentum=mom["updates"])

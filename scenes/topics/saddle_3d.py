@@ -28,7 +28,9 @@ from manim import (
 )
 from manim.utils.color import ManimColor
 
+from explain.mlcore.saddle import Outcome, SaddleExtra
 from explain.scenes.kit.base import TraceScene
+from explain.scenes.kit.layout import EDGE_BUFF
 from explain.scenes.kit.motion import fade_in
 from explain.scenes.kit.widgets.numbers import format_number
 from explain.scenes.topics.saddle import (
@@ -48,7 +50,6 @@ ROTATION_RATE = 0.16  # radians per second: slow enough to follow the paths
 LEGEND_FONT_SIZE = 20
 LEGEND_BUFF = 0.25  # between the title and the legend
 LEGEND_GAP = 0.6  # between the legend's columns
-EDGE_BUFF = 0.3
 Z_SHIFT = -0.6  # the surface sits this far down so the legend above stays clear
 SMALL_FONT_SIZE = 17
 STEPS_PER_CHUNK = 8
@@ -62,7 +63,7 @@ class Saddle3DScene(TraceScene, ThreeDScene):
     def construct(self) -> None:
         self.captions: list[str] = []
         trace, theme = self.trace, self.theme
-        extra = trace.extra
+        extra = trace.extra_as(SaddleExtra)
         self.saddle = extra["saddle"]
         self.colours = {
             "gd": theme.highlight,
@@ -70,8 +71,8 @@ class Saddle3DScene(TraceScene, ThreeDScene):
             "momentum": theme.output_ink,
         }
         self.extent = float(extra["extent"])
-        values = np.asarray(extra["grid"]["f"], dtype=float) - self.saddle["value"]  # (G, G)
-        self.z_scale = Z_HALF / (float(np.abs(values).max()) or 1.0)
+        # The largest |f − f(saddle)| on the grid is drawn Z_HALF high.
+        self.z_scale = Z_HALF / extra["contours"]["scale"]
         self.set_camera_orientation(phi=PHI, theta=THETA)
         custom = self.saddle["at"] == "gd_end"
         self.point_x = format_number(self.saddle["point"][0], 4)
@@ -134,7 +135,7 @@ class Saddle3DScene(TraceScene, ThreeDScene):
         return np.array([p[0] * half, p[1] * half, z + PATH_LIFT + Z_SHIFT])
 
     def _surface(self) -> Surface:
-        grid = self.trace.extra["grid"]
+        grid = self.trace.extra_as(SaddleExtra)["grid"]
         axis, f = grid["axis"], grid["f"]  # (G,), (G, G) with rows following y
         last = len(axis) - 1
         half = SIDE / 2 / self.extent
@@ -173,7 +174,8 @@ class Saddle3DScene(TraceScene, ThreeDScene):
     def _walk_paths(self) -> None:
         """Paths grow in chunks; points beyond the plotted square are not drawn."""
         paths = {
-            n: [p for p in self.trace.extra["paths"][n] if self._inside(p)] for n in OPTIMISERS
+            n: [p for p in self.trace.extra_as(SaddleExtra)["paths"][n] if self._inside(p)]
+            for n in OPTIMISERS
         }
         longest = max(len(p) for p in paths.values()) - 1
         for a in range(0, longest, STEPS_PER_CHUNK):
@@ -192,7 +194,7 @@ class Saddle3DScene(TraceScene, ThreeDScene):
     # --- the legend (fixed in the frame) --------------------------------------------------
     def _legend(self) -> VGroup:
         """One column per optimiser across the top: its name, later its outcome."""
-        prm, outcome = self.trace.params, self.trace.extra["outcome"]
+        prm, outcome = self.trace.params, self.trace.extra_as(SaddleExtra)["outcome"]
         names = {
             "gd": self.tr("saddle.opt.gd"),
             "sgd": self.tr("saddle.opt.sgd", noise=format_number(prm["noise"])),
@@ -217,5 +219,5 @@ class Saddle3DScene(TraceScene, ThreeDScene):
         self.legend_outcomes = results
         return columns
 
-    def _outcome(self, name: str, result: dict[str, Any]) -> str:
+    def _outcome(self, name: str, result: Outcome) -> str:
         return outcome_caption(self, name, result)

@@ -21,13 +21,13 @@ from manim import (
     config,
 )
 
+from explain.mlcore.softmax import SoftmaxExtra
 from explain.scenes.kit.base import LABEL_FONT_SIZE, TraceScene
+from explain.scenes.kit.layout import CHART_BANDS
 from explain.scenes.kit.motion import fade_in, fade_out
 from explain.scenes.kit.widgets.numbers import format_number
 
-TOP_RESERVED = 1.2  # title
-BOTTOM_RESERVED = 1.1  # caption
-SIDE_MARGIN = 0.4
+TOP_RESERVED, BOTTOM_RESERVED, SIDE_MARGIN = CHART_BANDS  # title, caption, sides
 CHART_WIDTH = 6.2  # bars and their labels
 CHART_HALF_HEIGHT = 1.35  # tallest bar above (or below) the baseline
 BAR_FILL = 0.75  # fraction of a class's slot the bar covers
@@ -43,20 +43,35 @@ class SoftmaxScene(TraceScene):
     """Logits -> shifted -> exp -> probabilities -> −log p[target], then the equivalences."""
 
     def construct(self) -> None:
-        trace = self.trace
-        t = trace.tensors
-        self.k = len(t["logits"])
-        self.target = int(trace.params["target"])
+        self._place_chart()
+        bars, values = self._introduce()
+        self.panel = VGroup()
+        bars, values = self._shift(bars, values)
+        bars, values = self._exponentiate(bars, values)
+        bars, values = self._normalise(bars, values)
+        self._take_loss(bars, values)
+        self._equivalences()
+        self._overflow()
+
+    # --- the steps --------------------------------------------------------------------
+    def _place_chart(self) -> None:
+        """The chart's baseline, centred between title and caption on the left; the panel
+        to its right."""
+        self.k = len(self.trace.tensors["logits"])
+        self.target = int(self.trace.params["target"])
         self.slot = CHART_WIDTH / self.k
-        # Baseline of the bars: centred vertically between title and caption, on the left.
-        mid_y = (BOTTOM_RESERVED - TOP_RESERVED) / 2
-        left_x = -config.frame_width / 2 + SIDE_MARGIN
-        self.baseline_y = mid_y
-        self.chart_left = left_x
-        self.panel_left = left_x + CHART_WIDTH + PANEL_GAP
+        self.baseline_y = (BOTTOM_RESERVED - TOP_RESERVED) / 2
+        self.chart_left = -config.frame_width / 2 + SIDE_MARGIN
+        self.panel_left = self.chart_left + CHART_WIDTH + PANEL_GAP
         self.panel_width = config.frame_width / 2 - SIDE_MARGIN - self.panel_left
         self.panel_top = config.frame_height / 2 - TOP_RESERVED - 0.1
+        # On-screen numbers by stage, for tests: stage -> one Text per class.
+        self.bar_values: dict[str, list[Text]] = {}
+        self.panel_lines: dict[str, Text] = {}
 
+    def _introduce(self) -> tuple[VGroup, VGroup]:
+        """Title, baseline, class labels and the logits' bars."""
+        left_x, mid_y = self.chart_left, self.baseline_y
         title = self.title(self.tr("softmax.title"))
         baseline = Line(
             (left_x, mid_y, 0.0),
@@ -76,11 +91,7 @@ class SoftmaxScene(TraceScene):
                 for i in range(self.k)
             ]
         )
-        # On-screen numbers by stage, for tests: stage -> one Text per class.
-        self.bar_values: dict[str, list[Text]] = {}
-        self.panel_lines: dict[str, Text] = {}
-
-        bars, values = self._bars(t["logits"], self.theme.input_fill, "logits")
+        bars, values = self._bars(self.trace.tensors["logits"], self.theme.input_fill, "logits")
         self.stage_label = self._stage_label(self.tr("softmax.stage.logits"))
         self.play(
             fade_in(title),
@@ -92,15 +103,20 @@ class SoftmaxScene(TraceScene):
             run_time=0.8,
         )
         self.say(self.tr("softmax.intro", k=self.k, target=self.target), hold=1.0)
+        return bars, values
 
-        panel = VGroup()
-        self.panel = panel
-        self._panel_add("max", self.tr("softmax.panel.max", max=format_number(trace.extra["max"])))
+    def _shift(self, bars: VGroup, values: VGroup) -> tuple[VGroup, VGroup]:
+        z_max = self.trace.extra_as(SoftmaxExtra)["max"]
+        self._panel_add("max", self.tr("softmax.panel.max", max=format_number(z_max)))
+        shifted = self.trace.tensors["shifted"]
         bars, values = self._stage(
-            bars, values, t["shifted"], self.theme.input_fill, "shifted", "softmax.stage.shifted"
+            bars, values, shifted, self.theme.input_fill, "shifted", "softmax.stage.shifted"
         )
         self.say(self.tr("softmax.step.shift"), hold=1.0)
+        return bars, values
 
+    def _exponentiate(self, bars: VGroup, values: VGroup) -> tuple[VGroup, VGroup]:
+        t = self.trace.tensors
         exp_terms = " + ".join(format_number(v) for v in t["exp"])
         sum_text = format_number(t["sum_exp"][0])
         if self.k <= SUM_TERMS_MAX:
@@ -111,15 +127,17 @@ class SoftmaxScene(TraceScene):
             bars, values, t["exp"], self.theme.input_fill, "exp", "softmax.stage.exp"
         )
         self.say(self.tr("softmax.step.exp"), hold=1.0)
+        return bars, values
 
-        tgt = self.target
+    def _normalise(self, bars: VGroup, values: VGroup) -> tuple[VGroup, VGroup]:
+        t, tgt = self.trace.tensors, self.target
         self._panel_add(
             "prob",
             self.tr(
                 "softmax.panel.prob",
                 t=tgt,
                 exp=format_number(t["exp"][tgt]),
-                total=sum_text,
+                total=format_number(t["sum_exp"][0]),
                 p=format_number(t["probs"][tgt]),
             ),
         )
@@ -127,7 +145,10 @@ class SoftmaxScene(TraceScene):
             bars, values, t["probs"], self.theme.output_fill, "probs", "softmax.stage.probs"
         )
         self.say(self.tr("softmax.step.probs"), hold=1.0)
+        return bars, values
 
+    def _take_loss(self, bars: VGroup, values: VGroup) -> None:
+        t, tgt = self.trace.tensors, self.target
         self.target_mark = self._target_mark(bars, values)
         self._panel_add(
             "loss",
@@ -142,9 +163,6 @@ class SoftmaxScene(TraceScene):
         )
         self.play(fade_in(self.target_mark), fade_in(self.panel_lines["loss"]), run_time=0.6)
         self.say(self.tr("softmax.step.loss", t=tgt), hold=1.2)
-
-        self._equivalences()
-        self._overflow()
 
     # --- layout -----------------------------------------------------------------------
     def _slot_x(self, i: int) -> float:
@@ -242,7 +260,7 @@ class SoftmaxScene(TraceScene):
         self.panel = VGroup()
 
     def _equivalences(self) -> None:
-        losses = self.trace.extra["losses"]
+        losses = self.trace.extra_as(SoftmaxExtra)["losses"]
         tgt = self.target
         onehot = ", ".join(format_number(v) for v in self.trace.tensors["onehot"])
         self._clear_panel()
@@ -286,7 +304,7 @@ class SoftmaxScene(TraceScene):
         self.say(self.tr("softmax.step.onehot"), hold=1.5)
 
     def _overflow(self) -> None:
-        over = self.trace.extra["overflow"]
+        over = self.trace.extra_as(SoftmaxExtra)["overflow"]
         self._clear_panel()
         big = ", ".join(format_number(v) for v in over["logits"])
         key = "softmax.panel.big_given" if over["offset"] == 0 else "softmax.panel.big"

@@ -5,10 +5,9 @@ from __future__ import annotations
 from manim import DOWN, UP, Animation, Mobject, Scene, Text, config
 
 from explain.scenes.engine.tweens import fade_in, fade_out
+from explain.scenes.kit.layout import CAPTION_FONT_SIZE, EDGE_BUFF
 from explain.scenes.kit.widgets.numbers import TextFactory
 
-CAPTION_FONT_SIZE = 24
-EDGE_BUFF = 0.3
 # As tall as a caption line gets: a capital, a descender and a CJK glyph (the tallest).
 TALLEST_LINE = "Ay高"
 

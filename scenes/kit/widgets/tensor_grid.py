@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import cast
 
 from manim import DOWN, UP, Rectangle, Square, Text, VGroup
@@ -98,6 +98,52 @@ class TensorGrid(VGroup):
         self.number_group.add(mob)
         self.cell(r, c).set_fill(self.fill, opacity=self.theme.fill_opacity)
         return mob
+
+    def number_at(self, r: int, c: int) -> Text:
+        """The number shown on cell (r, c)."""
+        return self.numbers[(r, c)]
+
+    def replace_numbers(self, values: Sequence[Sequence[float]]) -> list[tuple[Text, Text]]:
+        """Put ``values[r][c]`` on every cell that shows a number, in place of the old one;
+        returns (old, new) pairs for the scene to animate or remove."""
+        pairs = []
+        for (r, c), old in list(self.numbers.items()):
+            new = self.make_number(r, c, values[r][c])
+            self.number_group.remove(old)
+            self.number_group.add(new)
+            self.numbers[(r, c)] = new
+            pairs.append((old, new))
+        return pairs
+
+    def move_numbers(
+        self,
+        moves: Iterable[Sequence[Sequence[int]]],
+        values: Sequence[Sequence[float]],
+    ) -> list[tuple[Text, Text]]:
+        """For each (from, to) cell pair, the number on ``from`` gives way to
+        ``values`` at ``to``; returns (old, new) pairs, e.g. for a kernel turned 180°."""
+        pairs = []
+        moved: dict[tuple[int, int], Text] = {}
+        for (r, c), (rr, cc) in moves:
+            old, new = self.numbers[(r, c)], self.make_number(rr, cc, values[rr][cc])
+            self.number_group.remove(old)
+            moved[(rr, cc)] = new
+            pairs.append((old, new))
+        self.number_group.add(*moved.values())
+        self.numbers = moved
+        return pairs
+
+    def clear_numbers(self) -> list[Text]:
+        """Take every number off the grid (the cells stay); returns them."""
+        olds = list(self.numbers.values())
+        for mob in olds:
+            self.number_group.remove(mob)
+        self.numbers.clear()
+        return olds
+
+    def set_numbers_z_index(self, z_index: float) -> None:
+        """Draw the numbers above marks placed over the cells."""
+        self.number_group.set_z_index(z_index)
 
     def shown_values(self) -> dict[tuple[int, int], str]:
         """The text on each cell that has a number, for tests."""
