@@ -57,6 +57,7 @@ def test_edited_frames_convert_as_whole_frames(seed: int) -> None:
     assert converter.partial_frames >= 5  # the partial path was taken
 
 
+@pytest.mark.frames
 def test_a_scenes_frames_convert_as_whole_frames(tmp_path: Path) -> None:
     """conv-stride's frames as drawn: glyphs fading, windows moving, numbers written."""
     converter = YuvConverter(WIDTH, HEIGHT)
