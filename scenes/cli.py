@@ -18,6 +18,30 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from explain.mlcore.params import ParamError, parse_assignments
+from explain.scenes.app.options import (
+    AllOption,
+    AtOption,
+    FormatOption,
+    FpsOption,
+    FrameOption,
+    FramesOption,
+    JobsOption,
+    LangOption,
+    NotesGifOption,
+    OnlyOption,
+    OutDirOption,
+    OutOption,
+    PreviewOption,
+    QualityOption,
+    SceneArg,
+    SchedulerOption,
+    SetOption,
+    SubtitlesOption,
+    ThemeOption,
+    TransparentOption,
+    VerifyOption,
+    WidthOption,
+)
 from explain.scenes.output.paths import DEFAULT_OUTPUT_DIR
 from explain.scenes.registry import (
     DEFAULT_SCENE,
@@ -29,29 +53,34 @@ from explain.scenes.registry import (
 )
 
 app = typer.Typer(
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     no_args_is_help=True,
     help="Verified animations of machine-learning fundamentals: every frame is a recorded tensor.",
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
-USAGE_EXIT = 2
 
-SetOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--set", "-s", help="Set a parameter, key=value (repeatable); see `explain info NAME`."
-    ),
-]
-SceneArg = Annotated[str, typer.Argument(help="Scene name; `explain list` shows them all.")]
-SchedulerOption = Annotated[
-    str | None,
-    typer.Option(
-        help="Render on the Dask cluster at this scheduler, e.g. tcp://10.0.0.5:8786"
-        " (default: local processes, see --jobs)."
-    ),
-]
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib import metadata
+
+        typer.echo(f"explain {metadata.version('explain')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Verified animations of machine-learning fundamentals: every frame is a recorded tensor."""
+
+
+USAGE_EXIT = 2
 
 
 def fail(message: str, code: int = USAGE_EXIT) -> typer.Exit:
@@ -155,80 +184,71 @@ def render(
         typer.Argument(help=f"Scene name (default {DEFAULT_SCENE}); see `explain list`."),
     ] = None,
     set_: SetOption = None,
-    quality: Annotated[str, typer.Option("--quality", "-q", help="low|medium|high|4k")] = "low",
-    fmt: Annotated[
-        str | None,
-        typer.Option("--format", "-f", help="mp4|gif|png|webm (png: the last frame, or see --at)"),
-    ] = None,
-    out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Output file (default renders/NAME.FORMAT).")
-    ] = None,
-    theme: Annotated[str, typer.Option(help="dark|light (light for white note pages)")] = "dark",
-    lang: Annotated[str, typer.Option(help="en|zh: captions, labels and subtitles")] = "en",
-    transparent: Annotated[
-        bool, typer.Option(help="Transparent background (webm, last-frame png).")
-    ] = False,
-    fps: Annotated[int | None, typer.Option(help="GIF frames per second (default 15).")] = None,
-    width: Annotated[int | None, typer.Option(help="GIF width in pixels.")] = None,
-    at: Annotated[
-        list[float] | None, typer.Option(help="png: a still at this second (repeatable).")
-    ] = None,
-    frames: Annotated[int | None, typer.Option(help="png: N stills, evenly spaced.")] = None,
-    subtitles: Annotated[
-        bool, typer.Option(help="gif: also write NAME.srt beside it.", hidden=True)
-    ] = False,
-    notes_gif: Annotated[
-        bool, typer.Option(help="mp4: also NAME.gif from the same frames.", hidden=True)
-    ] = False,
+    quality: QualityOption = "low",
+    fmt: FormatOption = None,
+    out: OutOption = None,
+    theme: ThemeOption = "dark",
+    lang: LangOption = "en",
+    transparent: TransparentOption = False,
+    preview: PreviewOption = False,
+    fps: FpsOption = None,
+    width: WidthOption = None,
+    at: AtOption = None,
+    frame: FrameOption = None,
+    frames: FramesOption = None,
+    subtitles: SubtitlesOption = False,
+    notes_gif: NotesGifOption = False,
     force: Annotated[bool, typer.Option(help="Render even if an unchanged render exists.")] = False,
-    verify: Annotated[
-        bool, typer.Option(help="Recompute the trace with torch first; refuse if it disagrees.")
-    ] = True,
-    all_: Annotated[bool, typer.Option("--all", help="Render every scene.")] = False,
-    jobs: Annotated[int, typer.Option(help="With --all: scenes rendered at once.")] = 2,
-    out_dir: Annotated[
-        Path, typer.Option(help="With --all: the folder the files go to (created if missing).")
-    ] = DEFAULT_OUTPUT_DIR,
-    only: Annotated[
-        str | None, typer.Option(help="With --all: only these scenes, NAME,NAME (comma list).")
-    ] = None,
+    verify: VerifyOption = True,
+    all_: AllOption = False,
+    jobs: JobsOption = 2,
+    out_dir: OutDirOption = DEFAULT_OUTPUT_DIR,
+    only: OnlyOption = None,
     scheduler: SchedulerOption = None,
 ) -> None:
     """Render a scene to renders/NAME.mp4 (or gif, png stills, webm)."""
-    from explain.scenes.app.render import RenderOptions, check_options
     from explain.scenes.output.files import OutputError
 
-    if fmt is None:
-        fmt = out.suffix.lower().lstrip(".") if out is not None and out.suffix else "mp4"
-    options = RenderOptions(
-        quality=quality,
-        fmt=fmt,
-        theme=theme,
-        lang=lang,
-        transparent=transparent,
-        fps=fps,
-        width=width,
-        at=tuple(at or ()),
-        frames=frames,
-        subtitles=subtitles,
-        notes_gif=notes_gif,
-    )
-    check_options(options)
+    options = _render_options(
+        out, fmt, quality=quality, theme=theme, lang=lang, transparent=transparent, fps=fps,
+        width=width, at=tuple(at or ()), frame_numbers=tuple(frame or ()), frames=frames,
+        subtitles=subtitles, notes_gif=notes_gif,
+    )  # fmt: skip
     if all_:
-        if name is not None or out is not None or set_:
+        if name is not None or out is not None or set_ or preview:
             raise OutputError(
-                "--all: renders every scene with its defaults; give no NAME, --out or --set"
+                "--all: renders every scene with its defaults; give no NAME, --out, --set or"
+                " --preview"
             )
         names = [n.strip() for n in only.split(",")] if only is not None else None
         _render_batch(out_dir, options.fmt, _option_args(options, force), jobs, scheduler, names)
         return
     if out_dir != DEFAULT_OUTPUT_DIR or only is not None or scheduler is not None:
         raise OutputError("--out-dir, --only, --scheduler: only with --all (one scene: --out)")
-    _render_one(get(name or DEFAULT_SCENE), set_ or [], out, options, force, verify)
+    if name is None:
+        typer.echo(f"rendering {DEFAULT_SCENE}, the default scene (`explain list`)", err=True)
+    _render_one(get(name or DEFAULT_SCENE), set_ or [], out, options, force, verify, preview)
+
+
+def _render_options(out: Path | None, fmt: str | None, **fields: Any) -> Any:
+    """The render's options, checked; the format from --out's suffix when not given."""
+    from explain.scenes.app.render import RenderOptions, check_options
+
+    if fmt is None:
+        fmt = out.suffix.lower().lstrip(".") if out is not None and out.suffix else "mp4"
+    options = RenderOptions(fmt=fmt, **fields)
+    check_options(options)
+    return options
 
 
 def _render_one(
-    entry: SceneEntry, sets: list[str], out: Path | None, options: Any, force: bool, verify: bool
+    entry: SceneEntry,
+    sets: list[str],
+    out: Path | None,
+    options: Any,
+    force: bool,
+    verify: bool,
+    preview: bool = False,
 ) -> None:
     from explain.scenes.api import RenderError, render_entry
     from explain.scenes.output.files import default_output
@@ -253,6 +273,20 @@ def _render_one(
             typer.echo(f"![{entry.name}]({path.as_posix()})")
         else:
             typer.echo(f'<video src="{path.as_posix()}" controls loop></video>')
+    if preview:
+        _preview(result.paths[0])
+
+
+def _preview(path: Path) -> None:
+    from explain.scenes.app.preview import OPENERS, open_in_viewer
+
+    opener = open_in_viewer(path)
+    if opener is None:
+        typer.echo(
+            f"--preview: no viewer here ({' or '.join(OPENERS)}); the file is {path}", err=True
+        )
+    else:
+        typer.echo(f"opened {path} with {opener}", err=True)
 
 
 def _option_args(options: Any, force: bool) -> tuple[str, ...]:
@@ -274,6 +308,8 @@ def _option_args(options: Any, force: bool) -> tuple[str, ...]:
         args.append("--transparent")
     for t in options.at:
         args += ["--at", str(t)]
+    for n in options.frame_numbers:
+        args += ["--frame", str(n)]
     if options.frames is not None:
         args += ["--frames", str(options.frames)]
     if options.subtitles:
@@ -338,12 +374,14 @@ def _render_on_cluster(items: list[Any], scheduler: str, console: Any) -> list[A
 def slides(
     name: SceneArg,
     set_: SetOption = None,
-    quality: Annotated[str, typer.Option("--quality", "-q", help="low|medium|high|4k")] = "medium",
-    theme: Annotated[str, typer.Option(help="dark|light")] = "dark",
-    lang: Annotated[str, typer.Option(help="en|zh: captions, labels and steps")] = "en",
+    quality: QualityOption = "medium",
+    theme: ThemeOption = "dark",
+    lang: LangOption = "en",
     fmt: Annotated[
         str | None,
-        typer.Option("--format", "-f", help="html|pptx (default from --out, else html)"),
+        typer.Option(
+            "--format", "-f", metavar="[html|pptx]", help="Default from --out, else html."
+        ),
     ] = None,
     out: Annotated[
         Path | None,

@@ -142,7 +142,7 @@ def _title(value: Any, where: str) -> str:
 
 
 def _setting(doc: dict[str, Any], key: str, where: str) -> str | None:
-    from explain.scenes.app.render import QUALITIES
+    from explain.scenes.app.choices import QUALITIES
     from explain.scenes.kit.i18n import LANGS
     from explain.scenes.kit.theme import THEMES
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from explain.mlcore.trace import Trace
+from explain.scenes.app.choices import FORMATS, QUALITIES
 from explain.scenes.app.sources import relative_name, source_files
 from explain.scenes.app.trace_cache import picture_digest
 from explain.scenes.kit.i18n import LANGS
@@ -27,13 +28,6 @@ from explain.scenes.output.stills import cut_stills, still_paths
 from explain.scenes.output.subtitles import mux_subtitles, srt_to_vtt
 from explain.scenes.registry import SceneEntry
 
-QUALITIES: dict[str, str] = {
-    "low": "low_quality",  # 854x480, 15 fps: for iterating, tests and notes
-    "medium": "medium_quality",  # 1280x720, 30 fps
-    "high": "high_quality",  # 1920x1080, 60 fps: lectures
-    "4k": "fourk_quality",  # 3840x2160, 60 fps
-}
-FORMATS: tuple[str, ...] = ("mp4", "gif", "png", "webm")
 GIF_FPS = 15  # a GIF for notes needs no more; more frames only make it larger
 MAX_STILLS = 50
 
@@ -74,6 +68,7 @@ class RenderOptions:
     width: int | None = None  # gif only, pixels; default the quality's width
     at: tuple[float, ...] = ()  # png: stills at these seconds
     frames: int | None = None  # png: this many stills, evenly spaced, the last at the end
+    frame_numbers: tuple[int, ...] = ()  # png: stills of these frames (0 is the first)
     subtitles: bool = False  # gif: NAME.srt beside it too (a lecture's notes quote them)
     notes_gif: bool = False  # mp4: NAME.gif too, from the same frames (--width, --fps)
 
@@ -105,23 +100,32 @@ def check_options(options: RenderOptions) -> None:
         raise OutputError("--fps: only with --format gif, from 1 to 60")
     if options.width is not None and (not gif or not 64 <= options.width <= 3840):
         raise OutputError("--width: only with --format gif, from 64 to 3840 pixels")
-    if options.at and options.frames is not None:
-        raise OutputError("--at: give either --at or --frames, not both")
-    if options.at and (fmt != "png" or not all(0 <= t < math.inf for t in options.at)):
-        raise OutputError("--at: only with --format png, seconds >= 0")
-    if len(options.at) > MAX_STILLS:
-        raise OutputError(f"--at: at most {MAX_STILLS} stills")
-    if options.frames is not None and (fmt != "png" or not 1 <= options.frames <= MAX_STILLS):
-        raise OutputError(f"--frames: only with --format png, from 1 to {MAX_STILLS}")
+    _check_stills(options)
     if options.subtitles and fmt != "gif":
         raise OutputError("--subtitles: only with --format gif (videos always have them)")
     if options.transparent and not (fmt == "webm" or (fmt == "png" and not stills(options))):
         raise OutputError("--transparent: only for webm or the last-frame png")
 
 
+def _check_stills(options: RenderOptions) -> None:
+    """--at, --frame and --frames: png only, one of them, in range."""
+    png = options.fmt == "png"
+    given = [bool(options.at), bool(options.frame_numbers), options.frames is not None]
+    if sum(given) > 1:
+        raise OutputError("--at: give one of --at, --frame or --frames, not several")
+    if options.at and (not png or not all(0 <= t < math.inf for t in options.at)):
+        raise OutputError("--at: only with --format png, seconds >= 0")
+    if options.frame_numbers and (not png or min(options.frame_numbers) < 0):
+        raise OutputError("--frame: only with --format png, frame numbers >= 0 (0 is the first)")
+    if max(len(options.at), len(options.frame_numbers)) > MAX_STILLS:
+        raise OutputError(f"--at, --frame: at most {MAX_STILLS} stills")
+    if options.frames is not None and (not png or not 1 <= options.frames <= MAX_STILLS):
+        raise OutputError(f"--frames: only with --format png, from 1 to {MAX_STILLS}")
+
+
 def stills(options: RenderOptions) -> bool:
     """Whether this render cuts stills out of a video rather than drawing the last frame."""
-    return bool(options.at) or options.frames is not None
+    return bool(options.at or options.frame_numbers) or options.frames is not None
 
 
 def still_times(duration: float, frame_count: int, options: RenderOptions) -> list[float]:
@@ -133,6 +137,11 @@ def still_times(duration: float, frame_count: int, options: RenderOptions) -> li
                 f"--at: {late[0]:g} s is past the end of the video ({duration:.2f} s)"
             )
         return list(options.at)
+    if options.frame_numbers:
+        late = [n for n in options.frame_numbers if n >= frame_count]
+        if late:
+            raise OutputError(f"--frame: {late[0]} is past the last frame ({frame_count - 1})")
+        return [n * duration / frame_count for n in options.frame_numbers]
     n = options.frames or 1
     last = (frame_count - 1) / frame_count * duration
     return [last * (i + 1) / n for i in range(n)]
