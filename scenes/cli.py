@@ -36,6 +36,7 @@ from explain.scenes.app.options import (
     SceneArg,
     SchedulerOption,
     SetOption,
+    SpeedOption,
     SubtitlesOption,
     ThemeOption,
     TransparentOption,
@@ -190,6 +191,7 @@ def render(
     theme: ThemeOption = "dark",
     lang: LangOption = "en",
     transparent: TransparentOption = False,
+    speed: SpeedOption = 1.0,
     preview: PreviewOption = False,
     fps: FpsOption = None,
     width: WidthOption = None,
@@ -212,7 +214,7 @@ def render(
     options = _render_options(
         out, fmt, quality=quality, theme=theme, lang=lang, transparent=transparent, fps=fps,
         width=width, at=tuple(at or ()), frame_numbers=tuple(frame or ()), frames=frames,
-        subtitles=subtitles, notes_gif=notes_gif,
+        subtitles=subtitles, notes_gif=notes_gif, speed=speed,
     )  # fmt: skip
     if all_:
         if name is not None or out is not None or set_ or preview:
@@ -310,6 +312,8 @@ def _option_args(options: Any, force: bool) -> tuple[str, ...]:
         args += ["--at", str(t)]
     for n in options.frame_numbers:
         args += ["--frame", str(n)]
+    if options.speed != 1.0:
+        args += ["--speed", repr(options.speed)]
     if options.frames is not None:
         args += ["--frames", str(options.frames)]
     if options.subtitles:

@@ -99,3 +99,16 @@ def test_preview_without_a_viewer_says_where_the_file_is(
     monkeypatch.setattr("shutil.which", lambda name: None)
     out = tmp_path / "x.png"
     cli._preview(out)  # no opener anywhere: a note, never an error
+
+
+def test_speed_scales_every_animation_and_pause(tmp_path: Path) -> None:
+    """--speed 2 halves the scene's clock (and with it the subtitles); 0.5 doubles it."""
+    from tests.conftest import build_trace, construct_scene
+
+    trace = build_trace("maxpool")
+    lengths = {s: construct_scene(trace, tmp_path, speed=s).time for s in (0.5, 1.0, 2.0)}
+    # Each play lasts whole frames (15 fps here), so a short one rounds up a little.
+    assert lengths[2.0] == pytest.approx(lengths[1.0] / 2, rel=0.06)
+    assert lengths[0.5] == pytest.approx(lengths[1.0] * 2, rel=0.06)
+    bad = run("render", "maxpool", "--speed", "2.5")
+    assert bad.exit_code == 2 and "--speed: from 0.5 to 2" in bad.stderr

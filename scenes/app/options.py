@@ -63,6 +63,13 @@ TransparentOption = Annotated[
     bool,
     typer.Option(help="Transparent background (webm, last-frame png).", rich_help_panel=OUTPUT),
 ]
+SpeedOption = Annotated[
+    float,
+    typer.Option(
+        help="0.5 to 2: every animation and pause (and the subtitles) slower or faster.",
+        rich_help_panel=OUTPUT,
+    ),
+]
 PreviewOption = Annotated[
     bool,
     typer.Option(help="Open the finished file in the system's viewer.", rich_help_panel=OUTPUT),

@@ -28,6 +28,7 @@ from explain.scenes.output.stills import cut_stills, still_paths
 from explain.scenes.output.subtitles import mux_subtitles, srt_to_vtt
 from explain.scenes.registry import SceneEntry
 
+MIN_SPEED, MAX_SPEED = 0.5, 2.0  # slower for beginners, faster for a recap
 GIF_FPS = 15  # a GIF for notes needs no more; more frames only make it larger
 MAX_STILLS = 50
 
@@ -69,6 +70,7 @@ class RenderOptions:
     at: tuple[float, ...] = ()  # png: stills at these seconds
     frames: int | None = None  # png: this many stills, evenly spaced, the last at the end
     frame_numbers: tuple[int, ...] = ()  # png: stills of these frames (0 is the first)
+    speed: float = 1.0  # every animation and pause 1/speed as long (subtitles follow)
     subtitles: bool = False  # gif: NAME.srt beside it too (a lecture's notes quote them)
     notes_gif: bool = False  # mp4: NAME.gif too, from the same frames (--width, --fps)
 
@@ -101,6 +103,8 @@ def check_options(options: RenderOptions) -> None:
     if options.width is not None and (not gif or not 64 <= options.width <= 3840):
         raise OutputError("--width: only with --format gif, from 64 to 3840 pixels")
     _check_stills(options)
+    if not MIN_SPEED <= options.speed <= MAX_SPEED:  # also refuses nan
+        raise OutputError(f"--speed: from {MIN_SPEED:g} to {MAX_SPEED:g} (got {options.speed:g})")
     if options.subtitles and fmt != "gif":
         raise OutputError("--subtitles: only with --format gif (videos always have them)")
     if options.transparent and not (fmt == "webm" or (fmt == "png" and not stills(options))):
@@ -269,7 +273,8 @@ def render_trace(
         tempconfig(manim_config(Path(media_name), options)),
     ):
         media = Path(media_name)
-        scene = scene_class(trace=trace, theme=THEMES[options.theme], lang=options.lang)
+        theme = THEMES[options.theme]
+        scene = scene_class(trace=trace, theme=theme, lang=options.lang, speed=options.speed)
         if options.fmt == "gif":
             _render_gif(scene, media / "scene.gif", options)
             install_file(media / "scene.gif", out)

@@ -39,8 +39,16 @@ class TraceScene(Scene):
         "always_update_mobjects: 'bool' = False, random_seed: 'int | None' = None, "
         "skip_animations: 'bool' = False) -> 'None'",
     )
-    def __init__(self, trace: Trace, theme: Theme = DARK, lang: str = "en", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        trace: Trace,
+        theme: Theme = DARK,
+        lang: str = "en",
+        speed: float = 1.0,
+        **kwargs: Any,
+    ) -> None:
         self.trace = trace
+        self.speed = speed  # every animation and pause runs 1/speed as long
         self.theme = theme
         self.lang = lang
         self.texts = TextFactory(theme)
@@ -171,6 +179,21 @@ class TraceScene(Scene):
     def compile_animation_data(self, *animations: Any, **play_kwargs: Any) -> Any:
         self.without_updaters = False  # not known until the play begins
         return super().compile_animation_data(*animations, **play_kwargs)
+
+    @replaces(
+        Scene,
+        "compile_animations",
+        "(self, *args: 'Animation | Mobject | _AnimationBuilder', **kwargs: 'Any') "
+        "-> 'list[Animation]'",
+    )
+    def compile_animations(self, *args: Any, **kwargs: Any) -> list[Animation]:
+        # --speed: every play and wait (a Wait is an animation) scaled here, so the
+        # captions' subtitles, timed by the scene's clock, follow.
+        animations: list[Animation] = super().compile_animations(*args, **kwargs)
+        if self.speed != 1.0:
+            for animation in animations:
+                animation.run_time = animation.run_time / self.speed
+        return animations
 
     @replaces(Scene, "update_mobjects", "(self, dt: 'float') -> 'None'")
     def update_mobjects(self, dt: float) -> None:
