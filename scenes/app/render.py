@@ -19,6 +19,7 @@ from typing import Any
 
 from explain.mlcore.trace import Trace
 from explain.scenes.app.choices import FORMATS, QUALITIES
+from explain.scenes.app.progress import frame_progress, remember_seconds, remembered_seconds
 from explain.scenes.app.sources import relative_name, source_files
 from explain.scenes.app.trace_cache import picture_digest
 from explain.scenes.kit.i18n import LANGS
@@ -275,34 +276,50 @@ def render_trace(
         media = Path(media_name)
         theme = THEMES[options.theme]
         scene = scene_class(trace=trace, theme=theme, lang=options.lang, speed=options.speed)
-        if options.fmt == "gif":
-            _render_gif(scene, media / "scene.gif", options)
-            install_file(media / "scene.gif", out)
-            if options.subtitles:
-                return RenderResult([out], _install_subtitles(scene, media, out))
-            return RenderResult([out])
-        if options.fmt == "mp4":
-            return _render_mp4(scene, media, out, options)
-        scene.render()
-        writer = scene.renderer.file_writer
-        if options.fmt == "png" and not stills(options):
-            _install_last_frame(Path(writer.image_file_path), out, options.transparent)
-            return RenderResult([out])
-        movie = Path(writer.movie_file_path)
-        if options.fmt == "png":
-            duration, frame_count = _duration(movie)
-            times = still_times(duration, frame_count, options)
-            paths = still_paths(out, times)
-            cut_stills(movie, times, paths)
-            return RenderResult(paths)
-        install_file(movie, out)
-        srt = movie.with_suffix(".srt")
-        if srt.exists():
-            srt_out, vtt_out = out.with_suffix(".srt"), out.with_suffix(".vtt")
-            install_file(srt, srt_out)
-            write_atomic(vtt_out, srt_to_vtt(srt.read_text(encoding="utf-8")).encode())
-            return RenderResult([out], srt_out, vtt_out)
+        with frame_progress(scene, entry.name, _expected_frames(entry, trace, options)):
+            result = _draw_and_install(scene, media, out, options)
+        remember_seconds(entry.name, trace.params, options.speed, float(scene.time))
+        return result
+
+
+def _expected_frames(entry: SceneEntry, trace: Trace, options: RenderOptions) -> int | None:
+    """The frames this render will draw, if an earlier render of it told its length."""
+    from manim import config
+
+    seconds = remembered_seconds(entry.name, trace.params, options.speed)
+    return None if seconds is None else round(seconds * config.frame_rate)
+
+
+def _draw_and_install(scene: Any, media: Path, out: Path, options: RenderOptions) -> RenderResult:
+    """Render the scene as ``options`` say and move the finished files into place."""
+    if options.fmt == "gif":
+        _render_gif(scene, media / "scene.gif", options)
+        install_file(media / "scene.gif", out)
+        if options.subtitles:
+            return RenderResult([out], _install_subtitles(scene, media, out))
         return RenderResult([out])
+    if options.fmt == "mp4":
+        return _render_mp4(scene, media, out, options)
+    scene.render()
+    writer = scene.renderer.file_writer
+    if options.fmt == "png" and not stills(options):
+        _install_last_frame(Path(writer.image_file_path), out, options.transparent)
+        return RenderResult([out])
+    movie = Path(writer.movie_file_path)
+    if options.fmt == "png":
+        duration, frame_count = _duration(movie)
+        times = still_times(duration, frame_count, options)
+        paths = still_paths(out, times)
+        cut_stills(movie, times, paths)
+        return RenderResult(paths)
+    install_file(movie, out)
+    srt = movie.with_suffix(".srt")
+    if srt.exists():
+        srt_out, vtt_out = out.with_suffix(".srt"), out.with_suffix(".vtt")
+        install_file(srt, srt_out)
+        write_atomic(vtt_out, srt_to_vtt(srt.read_text(encoding="utf-8")).encode())
+        return RenderResult([out], srt_out, vtt_out)
+    return RenderResult([out])
 
 
 def _install_last_frame(png: Path, out: Path, transparent: bool) -> None:

@@ -1,0 +1,88 @@
+"""A progress bar on stderr while one scene draws, when stderr is a terminal: frames done of
+the total, the animation being drawn, and the time left. Nothing at all otherwise.
+
+Manim learns a scene's length only by playing it, so the total is remembered from the last
+render of the same scene, parameters and speed (a few bytes under the cache folder); the
+first render shows the frames drawn without a total.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from explain.scenes.output.paths import cache_root
+
+REFRESH_SECONDS = 0.1  # update the bar at most this often: a frame takes a few ms
+
+
+def _length_file(name: str, params: dict[str, Any], speed: float) -> Path:
+    key = json.dumps({"scene": name, "params": params, "speed": speed}, sort_keys=True)
+    return cache_root() / "lengths" / hashlib.sha256(key.encode()).hexdigest()
+
+
+def remembered_seconds(name: str, params: dict[str, Any], speed: float) -> float | None:
+    """How long the scene lasted last time; None when unknown or the file is damaged."""
+    try:
+        seconds = float(_length_file(name, params, speed).read_text())
+    except (OSError, ValueError):
+        return None
+    return seconds if 0 < seconds < 24 * 3600 else None
+
+
+def remember_seconds(name: str, params: dict[str, Any], speed: float, seconds: float) -> None:
+    """Keep the scene's length for the next render's total; a failure only loses the total."""
+    path = _length_file(name, params, speed)
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"{seconds:.6f}")
+
+
+class FrameBar:
+    """Counts the frames a renderer writes and shows them with rich, throttled."""
+
+    def __init__(self, scene: Any, label: str, total: int | None, progress: Any) -> None:
+        self.scene, self.label, self.progress = scene, label, progress
+        self.task = progress.add_task(label, total=total)
+        self.done, self.shown_at = 0, 0.0
+
+    def on_frame(self, frame: Any, repeats: int) -> None:
+        self.done += repeats
+        now = time.monotonic()
+        if now - self.shown_at >= REFRESH_SECONDS:
+            self.shown_at = now
+            animations = getattr(self.scene, "animations", None) or []
+            drawing = type(animations[0]).__name__ if animations else ""
+            description = f"{self.label} · {drawing}" if drawing else self.label
+            self.progress.update(self.task, completed=self.done, description=description)
+
+
+@contextlib.contextmanager
+def frame_progress(scene: Any, label: str, total: int | None) -> Iterator[None]:
+    """Show the bar while the block draws ``scene``, if stderr is a terminal."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not console.is_terminal or not sys.stderr.isatty():
+        yield
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from explain.scenes.engine.frame_hook import add_frame_listener
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeRemainingColumn(), console=console, transient=True) as bar:
+        add_frame_listener(scene.renderer, FrameBar(scene, label, total, bar).on_frame)
+        yield
