@@ -11,18 +11,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, NotRequired, TypedDict
+from typing import NotRequired, TypedDict
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from explain.mlcore.cnn_training import trained_weights, verify_digit_input
-from explain.mlcore.digits import TEST_COUNT, DigitSet, load_digits, normalize
+from explain.mlcore.cnn_training import DigitInputExtra, trained_weights, verify_digit_input
+from explain.mlcore.digits import TEST_COUNT, DigitSet, DigitsInfo, load_digits, normalize
 from explain.mlcore.image import picture_or
 from explain.mlcore.params import ParamError, param, params_to_dict
 from explain.mlcore.sizes import conv_output_size
-from explain.mlcore.trace import Trace, extra_dict, to_nested
+from explain.mlcore.trace import Trace, extra_dict, step_dicts, to_nested
 
 DIGIT_SIZE = 28  # MNIST images are 28×28
 INPUTS = ("test", "drawn")  # cnn-shapes' input: a real test digit or one drawn by the pen
@@ -158,7 +158,35 @@ def _mnist_forward(x: torch.Tensor, w: dict[str, torch.Tensor]) -> list[tuple[st
     ]
 
 
-def mnist_layer_sizes(size: int = DIGIT_SIZE) -> list[dict[str, Any]]:
+# One stage of the course's MNIST network and the numbers its size comes from
+# ("in" is a keyword, hence the functional form).
+CnnLayer = TypedDict(
+    "CnnLayer",
+    {
+        "name": str,  # conv1, pool1, conv2, pool2, flatten, scores: also its tensor's name
+        "op": str,  # conv, pool, flatten or linear
+        "kernel": NotRequired[int],  # conv and pool only, with stride and in
+        "stride": NotRequired[int],
+        "in": NotRequired[int],  # input height (= width)
+        "in_features": NotRequired[int],  # linear only
+        "shape": list[int],  # output (C, H, W) or (N,)
+    },
+)
+
+
+class CnnStage(TypedDict):
+    stage: str  # the layer's name
+    shape: list[int]
+
+
+class CnnShapesExtra(DigitInputExtra):
+    layers: list[CnnLayer]
+    input_shape: list[int]
+    predicted: int  # argmax of the scores
+    data: DigitsInfo
+
+
+def mnist_layer_sizes(size: int = DIGIT_SIZE) -> list[CnnLayer]:
     """Each stage's shape from the size functions alone, with the numbers that give it."""
     c1 = conv_output_size(size, 5)
     p1 = conv_output_size(c1, 2, 2)
@@ -211,15 +239,17 @@ def cnn_shapes_trace(params: CnnShapesParams) -> Trace:
         scene="cnn-shapes",
         params=params_to_dict(params),
         tensors=tensors,
-        steps=[{"stage": layer["name"], "shape": layer["shape"]} for layer in layers],
-        extra={
-            "layers": layers,
-            "input_shape": [1, DIGIT_SIZE, DIGIT_SIZE],
-            "label": label,
-            "predicted": int(stages[-1][1].argmax()),
-            "training": training,
-            "data": data.info,
-        },
+        steps=step_dicts([CnnStage(stage=layer["name"], shape=layer["shape"]) for layer in layers]),
+        extra=extra_dict(
+            CnnShapesExtra(
+                layers=layers,
+                input_shape=[1, DIGIT_SIZE, DIGIT_SIZE],
+                label=label,
+                predicted=int(stages[-1][1].argmax()),
+                training=training,
+                data=data.info,
+            )
+        ),
     )
 
 
@@ -229,14 +259,15 @@ def verify_cnn_shapes_trace(trace: Trace) -> None:
     t = {k: torch.tensor(v, dtype=torch.float64) for k, v in trace.tensors.items()}
     weights = {k: v for k, v in t.items() if "." in k}
     stages = _mnist_forward(t["input"][None], weights)
-    for layer, (name, tensor) in zip(trace.extra["layers"], stages):
+    extra = trace.extra_as(CnnShapesExtra)
+    for layer, (name, tensor) in zip(extra["layers"], stages):
         if list(tensor.shape[1:]) != layer["shape"] or list(t[name].shape) != layer["shape"]:
             raise AssertionError(f"{name}: recorded shape disagrees with torch's")
         if not torch.allclose(t[name], tensor[0], atol=1e-9):
             raise AssertionError(f"{name}: recorded values disagree with the forward pass")
-    if trace.extra["layers"] != mnist_layer_sizes():
+    if extra["layers"] != mnist_layer_sizes():
         raise AssertionError("recorded layer sizes disagree with the size functions")
-    if trace.extra["predicted"] != int(t["scores"].argmax()):
+    if extra["predicted"] != int(t["scores"].argmax()):
         raise AssertionError("predicted is not the argmax of the scores")
     verify_digit_input(trace, weights)
 

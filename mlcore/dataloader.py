@@ -11,15 +11,23 @@ iterates a real DataLoader and compares.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from explain.mlcore.params import ParamError, param, params_to_dict
-from explain.mlcore.trace import Trace
+from explain.mlcore.trace import Trace, extra_dict
 
 MAX_SAMPLES = 24  # numbered cards that stay readable in one row of the frame
 MAX_EPOCHS = 4
+
+
+class DataLoaderExtra(TypedDict):
+    """What the loader dealt: per epoch, its batches' sample indices and what it dropped."""
+
+    batches: list[list[list[int]]]  # [epoch][iteration] -> sample indices of that batch
+    dropped: list[list[int]]  # [epoch] -> samples drop_last left out (in loader order)
 
 
 @dataclass(frozen=True)
@@ -62,7 +70,8 @@ def _batches(order: list[int], size: int, drop_last: bool) -> list[list[int]]:
 def dataloader_trace(params: DataLoaderParams) -> Trace:
     """The index lists of every batch of every epoch, and what drop_last left out."""
     gen = torch.Generator().manual_seed(params.seed)
-    batches, dropped = [], []
+    batches: list[list[list[int]]] = []
+    dropped: list[list[int]] = []
     for _ in range(params.epochs):
         order = _epoch_order(params.samples, params.shuffle, gen)
         kept = _batches(order, params.batch_size, params.drop_last)
@@ -73,7 +82,7 @@ def dataloader_trace(params: DataLoaderParams) -> Trace:
         scene="dataloader",
         params=params_to_dict(params),
         tensors={"samples": list(range(params.samples))},
-        extra={"batches": batches, "dropped": dropped},
+        extra=extra_dict(DataLoaderExtra(batches=batches, dropped=dropped)),
     )
 
 
@@ -88,10 +97,11 @@ def verify_dataloader_trace(trace: Trace) -> None:
         generator=torch.Generator().manual_seed(p["seed"]),
     )
     expected = [[x.tolist() for (x,) in loader] for _ in range(p["epochs"])]
-    if trace.extra["batches"] != expected:
+    extra = trace.extra_as(DataLoaderExtra)
+    if extra["batches"] != expected:
         raise AssertionError(f"batches disagree with torch's DataLoader: {expected!r}")
     for epoch, batches in enumerate(expected):
         used = sorted(i for batch in batches for i in batch)
         missing = sorted(set(range(p["samples"])) - set(used))
-        if sorted(trace.extra["dropped"][epoch]) != missing:
+        if sorted(extra["dropped"][epoch]) != missing:
             raise AssertionError(f"dropped samples of epoch {epoch} disagree with the loader")

@@ -15,10 +15,10 @@ import contextlib
 import gzip
 import importlib.util
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import NotRequired, TypedDict
 
 import numpy as np
 import torch
@@ -47,6 +47,20 @@ MNIST_FILES = {
 }
 
 
+class DigitsInfo(TypedDict):
+    """Where a DigitSet came from, as recorded in the mlp and cnn-shapes traces."""
+
+    source: str  # "sklearn-digits" or "mnist"
+    images: NotRequired[int]  # sklearn-digits: all images before the split
+    prepare: NotRequired[str]  # sklearn-digits: how 8x8 became 28x28
+    split_seed: NotRequired[int]  # sklearn-digits: seed of the train/test split
+    train: int
+    train_total: NotRequired[int]  # mnist: training images in the files (before the limit)
+    test: int
+    test_total: NotRequired[int]  # mnist
+    subsampled: NotRequired[bool]  # mnist: fewer images used than the files hold
+
+
 @dataclass(frozen=True)
 class DigitSet:
     """Images (N, 28, 28) in 0..1 as float32, labels (N,) as int64, and where they came from."""
@@ -55,7 +69,7 @@ class DigitSet:
     train_labels: torch.Tensor
     test_images: torch.Tensor
     test_labels: torch.Tensor
-    info: dict[str, Any] = field(default_factory=dict)  # recorded in the trace
+    info: DigitsInfo  # recorded in the trace
 
 
 def normalize(images: torch.Tensor) -> torch.Tensor:
@@ -115,14 +129,14 @@ def sklearn_digits() -> DigitSet:
     order = torch.randperm(len(images), generator=torch.Generator().manual_seed(SPLIT_SEED))
     test, train = order[:TEST_COUNT], order[TEST_COUNT:]
     y = torch.tensor(labels)
-    info = {
-        "source": "sklearn-digits",
-        "images": len(images),
-        "prepare": "8x8 / 16, bilinear to 20x20, padded to 28x28",
-        "split_seed": SPLIT_SEED,
-        "train": len(train),
-        "test": len(test),
-    }
+    info = DigitsInfo(
+        source="sklearn-digits",
+        images=len(images),
+        prepare="8x8 / 16, bilinear to 20x20, padded to 28x28",
+        split_seed=SPLIT_SEED,
+        train=len(train),
+        test=len(test),
+    )
     return DigitSet(images[train], y[train], images[test], y[test], info)
 
 
@@ -164,12 +178,12 @@ def mnist_folder(data: str) -> DigitSet:
         raise ParamError("data", str(err)) from None
     except (OSError, RuntimeError) as err:  # a name too long, a loop of links, no permission
         raise ParamError("data", f"cannot read {data[:80]!r} ({type(err).__name__})") from None
-    info = {
-        "source": "mnist",
-        "train": len(train_x),
-        "train_total": train_total,
-        "test": len(test_x),
-        "test_total": test_total,
-        "subsampled": len(train_x) < train_total or len(test_x) < test_total,
-    }
+    info = DigitsInfo(
+        source="mnist",
+        train=len(train_x),
+        train_total=train_total,
+        test=len(test_x),
+        test_total=test_total,
+        subsampled=len(train_x) < train_total or len(test_x) < test_total,
+    )
     return DigitSet(train_x, train_y, test_x, test_y, info)

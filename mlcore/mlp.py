@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 import torch
 import torch.nn.functional as F
@@ -26,12 +26,13 @@ from explain.mlcore.digits import (
     PIXELS,
     STD,
     DigitSet,
+    DigitsInfo,
     load_digits,
     normalize,
     one_thread,
 )
 from explain.mlcore.params import ParamError, param, params_to_dict
-from explain.mlcore.trace import Trace, to_nested
+from explain.mlcore.trace import Trace, extra_dict, step_dicts, to_nested
 
 SHOWN = 4  # test images drawn with their softmax bars
 MAX_WEIGHTS = 1_200_000  # keeps a build within seconds (the default has 574,080)
@@ -99,6 +100,25 @@ class Net(nn.Module):
         return out
 
 
+class MlpEpoch(TypedDict):
+    """One training epoch: its mean training loss and the test accuracy after it."""
+
+    epoch: int  # 1-based
+    loss: float
+    accuracy: float
+
+
+class MlpNormalize(TypedDict):
+    mean: float  # the course's Normalize((0.1307,), (0.3081,))
+    std: float
+
+
+class MlpExtra(TypedDict):
+    data: DigitsInfo
+    normalize: MlpNormalize
+    parameters: int  # weights and biases of all layers
+
+
 def _train(net: Net, data: DigitSet, p: MlpParams) -> tuple[list[float], list[float]]:
     """Epochs of SGD; the mean training loss and the test accuracy after each."""
     train = TensorDataset(normalize(data.train_images)[:, None], data.train_labels)
@@ -143,11 +163,14 @@ def mlp_trace(params: MlpParams) -> Trace:
     probs = F.softmax(logits, dim=1)
     if not torch.isfinite(logits).all():
         raise ParamError("lr", f"training diverged at lr={params.lr:g}: try a smaller lr")
-    extra: dict[str, Any] = {
-        "data": data.info,
-        "normalize": {"mean": MEAN, "std": STD},
-        "parameters": sum(a * b + b for a, b in zip(params.sizes[:-1], params.sizes[1:])),
-    }
+    extra = MlpExtra(
+        data=data.info,
+        normalize=MlpNormalize(mean=MEAN, std=STD),
+        parameters=sum(a * b + b for a, b in zip(params.sizes[:-1], params.sizes[1:])),
+    )
+    steps = [
+        MlpEpoch(epoch=e + 1, loss=losses[e], accuracy=accuracy[e]) for e in range(len(losses))
+    ]
     return Trace(
         scene="mlp",
         params=params_to_dict(params),
@@ -161,10 +184,8 @@ def mlp_trace(params: MlpParams) -> Trace:
             "probs": to_nested(probs),
             "predicted": to_nested(logits.argmax(dim=1)),
         },
-        steps=[
-            {"epoch": e + 1, "loss": losses[e], "accuracy": accuracy[e]} for e in range(len(losses))
-        ],
-        extra=extra,
+        steps=step_dicts(steps),
+        extra=extra_dict(extra),
     )
 
 
@@ -173,7 +194,8 @@ def verify_mlp_trace(trace: Trace) -> None:
     DataLoader) from the parameters alone, and compare every recorded number."""
     p = trace.params
     data = load_digits(p["data"])
-    mean, std = trace.extra["normalize"]["mean"], trace.extra["normalize"]["std"]
+    norm = trace.extra_as(MlpExtra)["normalize"]
+    mean, std = norm["mean"], norm["std"]
     layers: list[nn.Module] = []
     with one_thread(), torch.random.fork_rng():
         torch.manual_seed(p["seed"])

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypedDict, cast
 
 import torch
 import torch.nn.functional as F
@@ -24,7 +25,7 @@ import torch.nn.functional as F
 from explain.mlcore.params import ParamError, param, params_to_dict
 from explain.mlcore.tabular import TabularData, load_data
 from explain.mlcore.threads import one_thread
-from explain.mlcore.trace import Trace, to_nested
+from explain.mlcore.trace import Trace, extra_dict, to_nested
 
 SHOWN_ROWS = 4  # samples of the batch drawn as the matrix X
 MAX_WIDTH = 16  # units per layer that still read as a matrix of numbers
@@ -40,6 +41,19 @@ ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "relu": torch.relu,
     "tanh": torch.tanh,
 }
+
+
+class MultiFeatureData(TypedDict):
+    """Where the samples came from; the loader's own notes (names, standardisation)
+    follow as further keys."""
+
+    source: str
+    samples: int
+
+
+class MultiFeatureExtra(TypedDict):
+    data: MultiFeatureData
+    checkpoints: list[int]  # the epochs whose weights the trace keeps
 
 
 @dataclass(frozen=True)
@@ -184,10 +198,16 @@ def multi_feature_trace(params: MultiFeatureParams) -> Trace:
         scene="multi-feature",
         params=params_to_dict(params),
         tensors=tensors,
-        extra={
-            "data": {"source": data.source, "samples": len(data.labels), **data.about},
-            "checkpoints": checkpoint_epochs(params.epochs),
-        },
+        extra=extra_dict(
+            MultiFeatureExtra(
+                # The loader's notes vary with the source, so they are not typed here.
+                data=cast(
+                    MultiFeatureData,
+                    {"source": data.source, "samples": len(data.labels), **data.about},
+                ),
+                checkpoints=checkpoint_epochs(params.epochs),
+            )
+        ),
     )
 
 
@@ -228,7 +248,8 @@ def _replay(trace: Trace) -> None:
     x = torch.tensor(t["data.x"], dtype=torch.float64)  # (N, F)
     y = torch.tensor(t["data.y"], dtype=torch.float64)[:, None]  # (N, 1)
     marks = checkpoint_epochs(p["epochs"])
-    if trace.extra["checkpoints"] != marks or len(t["loss"]) != p["epochs"]:
+    checkpoints = trace.extra_as(MultiFeatureExtra)["checkpoints"]
+    if checkpoints != marks or len(t["loss"]) != p["epochs"]:
         raise AssertionError("the trace does not hold the checkpoints and losses of its epochs")
     for c, (start, stop) in enumerate(zip(marks[:-1], marks[1:])):
         model, linears = _replay_model(trace, c)

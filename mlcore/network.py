@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NotRequired, TypedDict, cast
 
 import torch
 import torch.nn.functional as F
@@ -28,13 +28,48 @@ from explain.mlcore.netspec import (
     plan_layers,
 )
 from explain.mlcore.params import ParamError, param, params_to_dict
-from explain.mlcore.trace import Trace, to_nested
+from explain.mlcore.trace import Trace, extra_dict, step_dicts, to_nested
 
 DEFAULT_LAYERS = "conv(10,5) maxpool(2) relu conv(20,5) maxpool(2) relu flatten linear(10)"
 # Feature maps drawn per layer: more would be too small to read at 480p (said on screen).
 MAX_DRAWN_CHANNELS = 8
 DIGIT = 3  # the seeded input is a drawn digit, as in cnn-shapes
 MIN_DIGIT_SIZE = 12  # below this a digit is a blur: the seeded input is uniform noise
+
+
+class NetworkLayer(TypedDict):
+    """One layer as planned by netspec.plan_layers, plus what the tracer adds."""
+
+    op: str
+    text: str  # the layer as the user typed it
+    position: int  # 1-based, in the spec
+    in_shape: list[int]
+    kernel: NotRequired[int]  # conv and pooling only, with stride and padding
+    stride: NotRequired[int]
+    padding: NotRequired[int]
+    shape: list[int]  # output shape from the size formula (checked against torch)
+    params: int
+    mults: int
+    in_features: NotRequired[int]  # linear only
+    tensor: str  # name of the tensor holding its (drawn) output
+    drawn_channels: NotRequired[int]  # feature maps only: how many channels are drawn
+
+
+class NetworkStep(TypedDict):
+    layer: int  # the layer's position
+    shape: list[int]
+
+
+class NetworkTotals(TypedDict):
+    params: int
+    mults: int
+
+
+class NetworkExtra(TypedDict):
+    input_shape: list[int]
+    layers: list[NetworkLayer]
+    totals: NetworkTotals
+    channel_cap: int  # at most this many channels of a layer are drawn
 
 
 @dataclass(frozen=True)
@@ -130,18 +165,25 @@ def network_trace(params: NetworkParams) -> Trace:
             entry["tensor"] = name
             if len(entry["shape"]) == 3:
                 entry["drawn_channels"] = min(entry["shape"][0], MAX_DRAWN_CHANNELS)
-    totals = {"params": sum(e["params"] for e in plan), "mults": sum(e["mults"] for e in plan)}
+    totals = NetworkTotals(
+        params=sum(e["params"] for e in plan), mults=sum(e["mults"] for e in plan)
+    )
+    steps = [NetworkStep(layer=e["position"], shape=e["shape"]) for e in plan]
     return Trace(
         scene="network",
         params=params_to_dict(params),
         tensors=tensors,
-        steps=[{"layer": e["position"], "shape": e["shape"]} for e in plan],
-        extra={
-            "input_shape": list(shape),
-            "layers": plan,
-            "totals": totals,
-            "channel_cap": MAX_DRAWN_CHANNELS,
-        },
+        steps=step_dicts(steps),
+        extra=extra_dict(
+            NetworkExtra(
+                input_shape=list(shape),
+                # netspec plans plain dicts (its keys depend on the op); the loop above
+                # completed each to a NetworkLayer.
+                layers=cast(list[NetworkLayer], plan),
+                totals=totals,
+                channel_cap=MAX_DRAWN_CHANNELS,
+            )
+        ),
     )
 
 
@@ -182,13 +224,16 @@ def verify_network_trace(trace: Trace) -> None:
     """Rebuild the model from the spec and the tensors' own shapes; compare every record."""
     prm = trace.params
     specs = parse_layers(prm["layers"])
-    recorded = trace.extra["layers"]
+    extra = trace.extra_as(NetworkExtra)
+    recorded = extra["layers"]
     x = torch.tensor(trace.tensors["input"], dtype=torch.float64)  # (C, H, W)
     if list(x.shape) != list(parse_input(prm["input"])) or len(recorded) != len(specs):
         raise AssertionError("input shape or number of layers disagrees with the spec")
-    for key in ("params", "mults"):
-        if trace.extra["totals"][key] != sum(e[key] for e in recorded):
-            raise AssertionError(f"total {key} is not the sum of the layers'")
+    totals = extra["totals"]
+    if totals["params"] != sum(e["params"] for e in recorded):
+        raise AssertionError("total params is not the sum of the layers'")
+    if totals["mults"] != sum(e["mults"] for e in recorded):
+        raise AssertionError("total mults is not the sum of the layers'")
     h = x[None]  # (1, C, H, W)
     with torch.random.fork_rng():
         torch.manual_seed(prm["seed"])
@@ -200,12 +245,12 @@ def verify_network_trace(trace: Trace) -> None:
             modules.append((module, h))
     for index, (entry, (module, out)) in enumerate(zip(recorded, modules), start=1):
         _check_layer(trace, index, entry, module, out[0])
-    if trace.extra["input_shape"] != list(x.shape):
+    if extra["input_shape"] != list(x.shape):
         raise AssertionError("recorded input shape disagrees with the input tensor")
 
 
 def _check_layer(
-    trace: Trace, index: int, entry: dict[str, Any], module: nn.Module, out: torch.Tensor
+    trace: Trace, index: int, entry: NetworkLayer, module: nn.Module, out: torch.Tensor
 ) -> None:
     if entry["shape"] != list(out.shape):
         raise AssertionError(f"layer {index}: recorded shape {entry['shape']}, torch {out.shape}")

@@ -12,6 +12,12 @@ from typing import Any
 
 import numpy as np
 
+from explain.mlcore.backprop import BackpropExtra
+from explain.mlcore.cnn import InceptionExtra
+from explain.mlcore.logistic import LogisticStep
+from explain.mlcore.optim import LinearLossExtra
+from explain.mlcore.rnn import EmbeddingExtra, RnnUnrollExtra
+from explain.mlcore.saddle import SaddleExtra
 from explain.mlcore.trace import Trace
 from explain.scenes.kit.i18n import tr
 from explain.scenes.kit.widgets.number_format import format_number
@@ -33,7 +39,7 @@ def output_size(trace: Trace) -> list[KeyNumber]:
 
 
 def linear_minimum(trace: Trace) -> list[KeyNumber]:
-    best = trace.extra["minimum"]
+    best = trace.extra_as(LinearLossExtra)["minimum"]
     return [
         ("lecture.key.minimum", {}, format_number(best["w"])),
         ("lecture.key.loss", {}, format_number(best["mse"])),
@@ -48,16 +54,22 @@ def final_w_and_loss(trace: Trace) -> list[KeyNumber]:
 
 
 def saddle_eigenvalues(trace: Trace) -> list[KeyNumber]:
-    return [("lecture.key.eigenvalues", {}, numbers_text(trace.extra["saddle"]["eigenvalues"]))]
+    return [
+        (
+            "lecture.key.eigenvalues",
+            {},
+            numbers_text(trace.extra_as(SaddleExtra)["saddle"]["eigenvalues"]),
+        )
+    ]
 
 
 def leaf_gradients(trace: Trace) -> list[KeyNumber]:
-    names, grads = trace.extra["variables"], trace.tensors["leaf_grads"]
+    names, grads = trace.extra_as(BackpropExtra)["variables"], trace.tensors["leaf_grads"]
     return [("lecture.key.gradient", {"name": n}, format_number(g)) for n, g in zip(names, grads)]
 
 
 def logistic_result(trace: Trace) -> list[KeyNumber]:
-    last = trace.steps[-1]
+    last = trace.steps_as(LogisticStep)[-1]
     samples = len(trace.tensors["y"])
     return [
         ("lecture.key.final_loss", {}, format_number(last["loss"])),
@@ -74,7 +86,7 @@ def cnn_scores(trace: Trace) -> list[KeyNumber]:
 
 
 def inception_costs(trace: Trace) -> list[KeyNumber]:
-    costs = trace.extra["costs"]
+    costs = trace.extra_as(InceptionExtra)["costs"]
     value = f"{costs['direct']:,} / {costs['bottleneck']:,}"
     return [("lecture.key.multiplications", {}, value)]
 
@@ -85,7 +97,7 @@ def residual_norms(trace: Trace) -> list[KeyNumber]:
 
 
 def rnn_training(trace: Trace) -> list[KeyNumber]:
-    last = trace.extra["epochs"][-1]
+    last = trace.extra_as(RnnUnrollExtra)["epochs"][-1]
     return [
         ("lecture.key.final_loss", {}, format_number(last["loss"])),
         ("lecture.key.prediction", {}, f"'{last['prediction']}'"),
@@ -97,7 +109,9 @@ def rnn_layers(trace: Trace) -> list[KeyNumber]:
 
 
 def embedding_prediction(trace: Trace) -> list[KeyNumber]:
-    return [("lecture.key.prediction", {}, f"'{trace.extra['final_prediction']}'")]
+    return [
+        ("lecture.key.prediction", {}, f"'{trace.extra_as(EmbeddingExtra)['final_prediction']}'")
+    ]
 
 
 CONVOLUTIONS = ("conv", "conv-single", "conv-padding", "conv-stride", "conv-dilation")

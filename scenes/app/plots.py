@@ -8,10 +8,12 @@ memory and then written atomically, so a failed plot never leaves a partial file
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from explain.mlcore.optim import LinearLossExtra, SgdExtra
+from explain.mlcore.saddle import SaddleExtra
 from explain.mlcore.trace import Trace
 from explain.scenes.kit.i18n import tr
 from explain.scenes.output.files import OutputError, write_atomic
@@ -39,7 +41,7 @@ FONT_FAMILY = ["DejaVu Sans", "WenQuanYi Micro Hei"]
 def _linear_loss(fig: Figure, trace: Trace, lang: str) -> None:
     ax = fig.add_subplot()
     ws, mse = trace.tensors["w"], trace.tensors["mse"]
-    best = trace.extra["minimum"]
+    best = trace.extra_as(LinearLossExtra)["minimum"]
     ax.plot(ws, mse, "o-", color=COST, markersize=3, label=tr("plot.legend.mse", lang))
     ax.plot([best["w"]], [best["mse"]], "o", color=SMOOTHED, markersize=9, zorder=3)
     ax.annotate(
@@ -57,7 +59,7 @@ def _linear_loss(fig: Figure, trace: Trace, lang: str) -> None:
 
 
 def _cost_axes(
-    ax: Axes, run: dict[str, Any], x_key: str, colour: str, label: str, lang: str
+    ax: Axes, run: Mapping[str, Any], x_key: str, colour: str, label: str, lang: str
 ) -> None:
     xs = run[x_key]
     cost = tr("plot.legend.cost", lang, run=label)
@@ -83,7 +85,8 @@ def _gradient_descent(fig: Figure, trace: Trace, lang: str) -> None:
 
 
 def _sgd(fig: Figure, trace: Trace, lang: str) -> None:
-    runs = [(k, trace.extra["runs"][k]) for k in RUN_ORDER if k in trace.extra["runs"]]
+    recorded = trace.extra_as(SgdExtra)["runs"]
+    runs = [(k, recorded[k]) for k in RUN_ORDER if k in recorded]
     axes = fig.subplots(len(runs), 1, sharex=True, sharey=True, squeeze=False)[:, 0]
     for ax, (name, run) in zip(axes, runs):
         label = tr(f"plot.run.{name}", lang, b=run["batch_size"])
@@ -95,7 +98,8 @@ def _sgd(fig: Figure, trace: Trace, lang: str) -> None:
 
 def _saddle(fig: Figure, trace: Trace, lang: str) -> None:
     ax = fig.add_subplot()
-    grid, extra = trace.extra["grid"], trace.extra
+    extra = trace.extra_as(SaddleExtra)
+    grid = extra["grid"]
     saddle = extra["saddle"]
     axis, f = grid["axis"], grid["f"]
     # Colours centred on the saddle's height (f where gd ends, for a custom surface).

@@ -6,7 +6,7 @@ lay things out (tile sizes, bar widths proportional to channel counts, plot posi
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
 import numpy as np
 from manim import (
@@ -31,7 +31,7 @@ from manim import (
     config,
 )
 
-from explain.mlcore.cnn import InceptionExtra, ResidualExtra
+from explain.mlcore.cnn import CnnLayer, CnnShapesExtra, InceptionExtra, ResidualExtra
 from explain.scenes.kit.base import TraceScene, shape_text, shrink_to_fit
 from explain.scenes.kit.layout import CHAIN_BANDS
 from explain.scenes.kit.motion import fade_in, fade_out
@@ -117,13 +117,14 @@ class CnnShapesScene(TraceScene):
 
     def construct(self) -> None:
         trace = self.trace
-        layers = trace.extra["layers"]
+        extra = trace.extra_as(CnnShapesExtra)
+        layers = extra["layers"]
         title = self.title(self.tr("cnn.title"))
         self.shape_labels: list[Text] = []
         columns: list[Mobject] = []
         image = trace.array("input")[0]  # (28, 28)
         # The normalised input drawn as ink on paper (its own range), like the raw digit.
-        input_shape = trace.extra["input_shape"]
+        input_shape = extra["input_shape"]
         columns.append(self._column(self.tr("cnn.input"), [image], input_shape, signed=False))
         for layer in layers:
             name = layer["name"]
@@ -146,12 +147,12 @@ class CnnShapesScene(TraceScene):
                 "cnn.intro.image"
                 if trace.params.get("image")
                 else f"cnn.intro.{trace.params['input']}",
-                label=trace.extra["label"],
-                shape=shape_text(trace.extra["input_shape"]),
+                label=extra["label"],
+                shape=shape_text(extra["input_shape"]),
             ),
             hold=1.0,
         )
-        training, data = trace.extra["training"], trace.extra["data"]
+        training, data = extra["training"], extra["data"]
         self.say(
             self.tr(
                 "cnn.trained",
@@ -162,7 +163,7 @@ class CnnShapesScene(TraceScene):
             ),
             hold=1.0,
         )
-        sizes_in = [trace.extra["input_shape"][-1]] + [
+        sizes_in = [extra["input_shape"][-1]] + [
             layer["shape"][-1] for layer in layers if len(layer["shape"]) == 3
         ]
         for k, layer in enumerate(layers):
@@ -170,7 +171,7 @@ class CnnShapesScene(TraceScene):
             self.say(self._stage_caption(layer, sizes_in), hold=STAGE_HOLD)
         self.say(self.tr("cnn.outro"), hold=2.0)
 
-    def _stage_caption(self, layer: dict[str, Any], sizes_in: list[int]) -> str:
+    def _stage_caption(self, layer: CnnLayer, sizes_in: list[int]) -> str:
         name, shape = layer["name"], layer["shape"]
         if layer["op"] == "conv":
             return self.tr(
@@ -185,10 +186,10 @@ class CnnShapesScene(TraceScene):
             return self.tr(
                 "cnn.pool", name=name, i=layer["in"], o=shape[-1], shape=shape_text(shape)
             )
-        previous = self.trace.extra["layers"][3]["shape"]  # pool2's (C, H, W)
+        extra = self.trace.extra_as(CnnShapesExtra)
+        previous = extra["layers"][3]["shape"]  # pool2's (C, H, W)
         if layer["op"] == "flatten":
             return self.tr("cnn.flatten", shape=shape_text(previous), n=shape[0])
-        extra = self.trace.extra
         return self.tr(
             "cnn.scores.picture" if extra["label"] is None else "cnn.scores.trained",
             n=layer["in_features"],
@@ -227,7 +228,7 @@ class CnnShapesScene(TraceScene):
 
     def _scores(self, values: np.ndarray, shape: list[int]) -> Group:
         # The prediction (the largest score, recorded in the trace) in the highlight colour.
-        predicted = self.trace.extra["predicted"]
+        predicted = self.trace.extra_as(CnnShapesExtra)["predicted"]
         self.score_texts = [
             self.texts.text(
                 f"{d}: {format_number(float(v))}",

@@ -12,6 +12,7 @@ from typing import cast
 
 from manim import DOWN, LEFT, UP, Rectangle, Square, Text, VGroup, config
 
+from explain.mlcore.dataloader import DataLoaderExtra
 from explain.scenes.kit.base import TraceScene, shrink_to_fit
 from explain.scenes.kit.motion import fade_in, fade_out, move_to
 
@@ -50,9 +51,10 @@ class DataLoaderScene(TraceScene):
         self.add(self.band)
         self.values: dict[int, Text] = {}
         self.shown: list[list[list[int]]] = []  # per epoch, the batches drawn (for tests)
-        batches = self.trace.extra["batches"]
+        extra = self.trace.extra_as(DataLoaderExtra)
+        batches = extra["batches"]
         for epoch, epoch_batches in enumerate(batches):
-            self._epoch(epoch, epoch_batches, self.trace.extra["dropped"][epoch])
+            self._epoch(epoch, epoch_batches, extra["dropped"][epoch])
         iters = len(batches[0])
         self.say(
             self.tr("loader.outro", epochs=len(batches), iters=iters, total=len(batches) * iters),

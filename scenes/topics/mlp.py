@@ -26,6 +26,7 @@ from manim import (
     config,
 )
 
+from explain.mlcore.mlp import MlpExtra
 from explain.scenes.kit.base import TraceScene, shape_text, shrink_to_fit
 from explain.scenes.kit.motion import fade_in, fade_out
 from explain.scenes.kit.widgets.heatmap import HeatMap
@@ -66,7 +67,7 @@ class MlpScene(TraceScene):
         self.say(self.tr("mlp.outro", right=right, n=len(self.trace.tensors["labels"])), hold=1.5)
 
     def _data_text(self) -> str:
-        info = self.trace.extra["data"]
+        info = self.trace.extra_as(MlpExtra)["data"]
         if info["source"] == "mnist":
             return self.tr("mlp.data.mnist", **info)
         return self.tr("mlp.data.digits", train=info["train"], test=info["test"])
@@ -100,7 +101,7 @@ class MlpScene(TraceScene):
         marks = VGroup(row_box, segment)
         zoom = self._zoom(flat, strip, side)
         self.play(fade_in(zoom), run_time=0.6)
-        norm = self.trace.extra["normalize"]
+        norm = self.trace.extra_as(MlpExtra)["normalize"]
         first = ZOOM_ROW * side + ZOOM_FROM
         self.say(
             self.tr(
@@ -176,10 +177,9 @@ class MlpScene(TraceScene):
         code = self._training_code().next_to(diagram, DOWN, buff=0.8)
         self.play(fade_in(code), run_time=0.5)
         arrows = " → ".join(str(n) for n in sizes)
-        self.say(
-            self.tr("mlp.layers", sizes=arrows, n=f"{self.trace.extra['parameters']:,}"), hold=1
-        )
-        p, info = self.trace.params, self.trace.extra["data"]
+        count = self.trace.extra_as(MlpExtra)["parameters"]
+        self.say(self.tr("mlp.layers", sizes=arrows, n=f"{count:,}"), hold=1)
+        p, info = self.trace.params, self.trace.extra_as(MlpExtra)["data"]
         self.say(
             self.tr(
                 "mlp.train",
@@ -219,7 +219,7 @@ class MlpScene(TraceScene):
         shrink_to_fit(plots, config.frame_width - 2 * SIDE_MARGIN)
         plots.move_to((0.0, MIDDLE_Y - 0.1, 0.0))
         self.play(fade_in(plots), run_time=0.8)
-        self.say(self.tr("mlp.curves", t=self.trace.extra["data"]["test"]), hold=1.0)
+        self.say(self.tr("mlp.curves", t=self.trace.extra_as(MlpExtra)["data"]["test"]), hold=1.0)
         self.say(
             self.tr(
                 "mlp.final", e=len(acc), acc=f"{100 * acc[-1]:.1f}%", first=f"{100 * acc[0]:.1f}%"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from manim import DOWN, LEFT, RIGHT, UP, Create, Text, VGroup, config
 
 from explain.mlcore.logistic import snapshot_epochs
+from explain.mlcore.multi_feature import MultiFeatureExtra
 from explain.scenes.kit.base import LABEL_FONT_SIZE, TraceScene, shrink_to_fit
 from explain.scenes.kit.motion import fade_in, fade_out
 from explain.scenes.kit.widgets.line_axes import PlotAxes, nice_range
@@ -45,7 +46,7 @@ class MultiFeatureScene(TraceScene):
 
     def construct(self) -> None:
         t, p = self.trace.tensors, self.trace.params
-        data = self.trace.extra["data"]
+        data = self.trace.extra_as(MultiFeatureExtra)["data"]
         n, sizes = data["samples"], p["sizes"]
         title = self.title(self.tr("multi.title"))
         self.chain = self._chain(n, sizes, p["activation"])

@@ -9,7 +9,6 @@ trace; the scene only lays the columns out (one row, or two for deep models).
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import numpy as np
 from manim import (
@@ -28,6 +27,7 @@ from manim import (
     config,
 )
 
+from explain.mlcore.network import NetworkExtra, NetworkLayer
 from explain.scenes.kit.base import TraceScene, shape_text, shrink_to_fit
 from explain.scenes.kit.motion import fade_in
 from explain.scenes.kit.widgets.heatmap import HeatMap
@@ -57,7 +57,8 @@ class NetworkScene(TraceScene):
 
     def construct(self) -> None:
         trace = self.trace
-        layers: list[dict[str, Any]] = trace.extra["layers"]
+        extra = trace.extra_as(NetworkExtra)
+        layers = extra["layers"]
         rows = 1 if len(layers) + 1 <= ONE_ROW_MAX else 2
         self.area = MAP_AREA[rows]
         title = self.title(self.tr("net.title"))
@@ -73,13 +74,11 @@ class NetworkScene(TraceScene):
         intro = [fade_in(title), *appear(columns[0])] + ([fade_in(note)] if note else [])
         self.play(*intro, run_time=0.8)
         source = "net.intro.image" if trace.params.get("image") else "net.intro.digit"
-        self.say(
-            self.tr(source, shape=shape_text(trace.extra["input_shape"]), n=len(layers)), hold=1.5
-        )
+        self.say(self.tr(source, shape=shape_text(extra["input_shape"]), n=len(layers)), hold=1.5)
         for column, layer in zip(columns[1:], layers):
             self.play(*appear(column), run_time=0.5)
             self.say(self._caption(layer), hold=STAGE_HOLD)
-        totals = trace.extra["totals"]
+        totals = extra["totals"]
         self.say(
             self.tr("net.outro", params=f"{totals['params']:,}", mults=f"{totals['mults']:,}"),
             hold=2.0,
@@ -159,11 +158,11 @@ class NetworkScene(TraceScene):
         return VGroup(frame, lines.move_to(frame))
 
     def _input_column(self) -> Group:
-        shape = self.trace.extra["input_shape"]
+        shape = self.trace.extra_as(NetworkExtra)["input_shape"]
         maps = self._maps(self.trace.array("input"))
         return self._labelled(self.tr("net.input"), maps, [shape_text(shape)])
 
-    def _layer_column(self, layer: dict[str, Any], last: bool) -> Group:
+    def _layer_column(self, layer: NetworkLayer, last: bool) -> Group:
         values = self.trace.array(layer["tensor"])
         shape = layer["shape"]
         if len(shape) == 3:
@@ -179,14 +178,16 @@ class NetworkScene(TraceScene):
             below.append(self.tr("net.mults", n=f"{layer['mults']:,}"))
         return self._labelled(layer["text"], picture, below)
 
-    def _cap_note(self, layers: list[dict[str, Any]]) -> Text | None:
+    def _cap_note(self, layers: list[NetworkLayer]) -> Text | None:
         capped = any(len(e["shape"]) == 3 and e["drawn_channels"] < e["shape"][0] for e in layers)
         if not capped:
             return None
-        return self.label(self.tr("net.cap", cap=self.trace.extra["channel_cap"]), LABEL_FONT)
+        return self.label(
+            self.tr("net.cap", cap=self.trace.extra_as(NetworkExtra)["channel_cap"]), LABEL_FONT
+        )
 
     # --- captions -----------------------------------------------------------------------
-    def _caption(self, layer: dict[str, Any]) -> str:
+    def _caption(self, layer: NetworkLayer) -> str:
         op, shape = layer["op"], layer["shape"]
         common = {"text": layer["text"], "shape": shape_text(shape)}
         if op in ("conv", "maxpool", "avgpool"):
