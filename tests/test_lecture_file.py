@@ -99,7 +99,7 @@ def test_missing_file_and_bad_options_are_usage_errors(tmp_path: Path) -> None:
         ([str(good), "--quality", "huge"], "--quality"),
         ([str(good), "--theme", "pink"], "--theme"),
         ([str(good), "--out", str(tmp_path / "x.avi")], "--out"),
-        ([str(good), "--out", str(tmp_path / "no" / "x.mp4")], "does not exist"),
+        ([str(good), "--out", str(tmp_path / "no" / "deeper" / "x.mp4")], "does not exist"),
         ([str(good), "--jobs", "0", "--out", str(tmp_path / "x.mp4")], "--jobs"),
         ([str(good), "--format", "webm"], "--format"),
     ):

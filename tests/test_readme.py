@@ -29,6 +29,7 @@ EXPLAIN = [sys.executable, "-P", "-m", "explain.scenes.cli"]
 _NOT_RUN = {
     "./scripts/test.sh": "it is the command that runs this test",
     "make lint": "runs the linters scripts/test.sh runs, plus a format check",
+    "./scripts/test.sh --fast": "runs a part of the suite this test belongs to",
     "./scripts/cluster-demo.sh": "renders the whole gallery through a two-worker Dask cluster;"
     " tests/test_cluster.py renders through a real LocalCluster",
     "explain render --all --quality high --lang zh --out-dir course/zh "

@@ -66,7 +66,7 @@ def test_render_all_from_a_folder_with_its_own_scenes(
     from the folder; the table of scenes is cut to two so that the test stays short."""
     from explain.scenes import cli
 
-    monkeypatch.setattr(cli, "SCENES", [e for e in SCENES if e.name in BATCH])
+    monkeypatch.setattr(cli, "all_scenes", lambda: [e for e in SCENES if e.name in BATCH])
     result = CliRunner().invoke(cli.app, ["render", "--all", "--format", "png", "--force"])
     assert result.exit_code == 0, result.output
     for name in BATCH:

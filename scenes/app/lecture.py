@@ -99,7 +99,7 @@ def up_to_date(chapter: Chapter, out: Path, options: LectureOptions) -> bool:
     """Whether the clip at ``out`` was rendered from this chapter's trace with these options
     and the current code: the stamp `explain render` checks, read here so that an unchanged
     chapter starts no process. Unknown (no cached trace): the process decides."""
-    from explain.scenes.app.render import cached_result, render_key
+    from explain.scenes.app.render import cached_result, render_key, trace_digest
     from explain.scenes.app.trace_cache import TraceCache, trace_key
 
     if options.force:
@@ -108,7 +108,8 @@ def up_to_date(chapter: Chapter, out: Path, options: LectureOptions) -> bool:
     if trace is None:
         return False
     clip = clip_options(options)
-    return cached_result(out, render_key(chapter.scene, trace.params, clip), clip) is not None
+    key = render_key(chapter.scene, trace.params, clip, trace_digest(trace))
+    return cached_result(out, key, clip) is not None
 
 
 def chapter_items(
@@ -179,6 +180,7 @@ def render_lecture(
     from explain.scenes.output.join import probe
 
     paths = LecturePaths(video)
+    video.parent.mkdir(exist_ok=True)  # one missing folder, as check_output_path allowed
     paths.cache.mkdir(exist_ok=True)
     cards, results, reused = render_clips(lecture, paths, options, console)
     result = LectureResult(reused=reused)

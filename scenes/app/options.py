@@ -44,7 +44,11 @@ FormatOption = Annotated[
 OutOption = Annotated[
     Path | None,
     typer.Option(
-        "--out", "-o", help="Output file (default renders/NAME.FORMAT).", rich_help_panel=OUTPUT
+        "--out",
+        "-o",
+        help="Output file (default renders/NAME.FORMAT).",
+        rich_help_panel=OUTPUT,
+        readable=False,  # our own checks say what is wrong, in one line
     ),
 ]
 ThemeOption = Annotated[
@@ -107,7 +111,11 @@ AllOption = Annotated[
 JobsOption = Annotated[int, typer.Option(help="Scenes rendered at once.", rich_help_panel=BATCH)]
 OutDirOption = Annotated[
     Path,
-    typer.Option(help="The folder the files go to (created if missing).", rich_help_panel=BATCH),
+    typer.Option(
+        help="The folder the files go to (created if missing).",
+        rich_help_panel=BATCH,
+        readable=False,  # our own checks say what is wrong, in one line
+    ),
 ]
 OnlyOption = Annotated[
     str | None,

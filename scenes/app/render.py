@@ -206,6 +206,11 @@ def render_key(
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
 
 
+def trace_digest(trace: Trace) -> str:
+    """SHA-256 of the trace's JSON: what a render draws, for its key."""
+    return hashlib.sha256(trace.to_json().encode()).hexdigest()
+
+
 def _stamp_path(out: Path) -> Path:
     return out.with_name(f".{out.name}.explain-key")
 
@@ -428,8 +433,7 @@ def render_scene(
 ) -> RenderResult:
     """Render a (verified) trace and remember the key; reuse an unchanged render."""
     check_options(options)
-    digest = hashlib.sha256(trace.to_json().encode()).hexdigest()
-    key = render_key(entry.name, trace.params, options, digest)
+    key = render_key(entry.name, trace.params, options, trace_digest(trace))
     if not force:
         hit = cached_result(out, key, options)
         if hit is not None:
