@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from explain.mlcore.image import picture_or
-from explain.mlcore.params import Matrix, ParamError, param, params_to_dict
+from explain.mlcore.params import Matrix, ParamError, param, params_to_dict, typed_matrix
 from explain.mlcore.sizes import conv_output_size, effective_kernel, window_taps
 from explain.mlcore.trace import Trace, extra_dict, step_dicts, to_nested
 
@@ -22,8 +22,6 @@ from explain.mlcore.trace import Trace, extra_dict, step_dicts, to_nested
 MAX_PADDED_SIZE = 12
 # Output cells (over all output channels) the scene animates one by one.
 MAX_STEPS = 150
-# Typed input and kernel numbers: two digits and a sign still fit a cell.
-MAX_TYPED_VALUE = 99.0
 
 # The kernels a lecture names, by the names it uses (``--set kernel=sobel-x``).
 NAMED_KERNELS: tuple[tuple[str, Matrix], ...] = (
@@ -80,24 +78,14 @@ class ConvParams:
     image: str = param("", "a PNG, JPEG, BMP or GIF as the input, as integers 0-9 (empty: seeded)")
     # Typed numbers replace the seeded ones; their size sets input_size / kernel_size. With
     # several channels the one matrix is every channel's (every kernel's, for `kernel`).
-    input: Matrix = param(
-        (),
+    input: Matrix = typed_matrix(
         "your own input numbers instead of seeded ones (one matrix, every channel)",
-        low=-MAX_TYPED_VALUE,
-        high=MAX_TYPED_VALUE,
-        min_len=1,
-        max_len=10,
-        square=True,
+        max_rows=10,
         sets="input_size",
     )
-    kernel: Matrix = param(
-        (),
+    kernel: Matrix = typed_matrix(
         "your own kernel numbers or a named kernel (one matrix, every kernel)",
-        low=-MAX_TYPED_VALUE,
-        high=MAX_TYPED_VALUE,
-        min_len=1,
-        max_len=5,
-        square=True,
+        max_rows=5,
         sets="kernel_size",
         named=NAMED_KERNELS,
     )

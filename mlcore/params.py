@@ -88,6 +88,28 @@ def param(
     return dataclasses.field(default=default, metadata={"limit": limit})
 
 
+# Typed numbers shown in grid cells: two digits and a sign still fit a cell.
+MAX_TYPED_VALUE = 99.0
+
+
+def typed_matrix(
+    help: str, max_rows: int, sets: str, named: tuple[tuple[str, Matrix], ...] = ()
+) -> Any:
+    """A square matrix the user types as rows (``1,0;0,1``) in place of seeded numbers,
+    empty by default; its size sets the field ``sets`` (``input_size``, ``kernel_size``)."""
+    return param(
+        (),
+        help,
+        low=-MAX_TYPED_VALUE,
+        high=MAX_TYPED_VALUE,
+        min_len=1,
+        max_len=max_rows,
+        square=True,
+        sets=sets,
+        named=named,
+    )
+
+
 @dataclass(frozen=True)
 class ParamSpec:
     """One parameter as ``explain info`` shows it."""

@@ -14,15 +14,13 @@ import torch
 import torch.nn.functional as F
 
 from explain.mlcore.image import picture_or
-from explain.mlcore.params import Matrix, ParamError, param, params_to_dict
+from explain.mlcore.params import Matrix, ParamError, param, params_to_dict, typed_matrix
 from explain.mlcore.sizes import conv_output_size, window_taps
 from explain.mlcore.trace import Trace, extra_dict, step_dicts, to_nested
 
 # Output cells (over all channels) the scene animates one by one.
 MAX_STEPS = 64
 MODES = ("max", "avg")
-# Typed input numbers: two digits and a sign still fit a cell.
-MAX_TYPED_VALUE = 99.0
 
 
 @dataclass(frozen=True)
@@ -37,14 +35,9 @@ class PoolParams:
     image: str = param("", "a PNG, JPEG, BMP or GIF as the input, as integers 0-9 (empty: seeded)")
     # Typed numbers replace the seeded ones; their size sets input_size. With several
     # channels the one matrix is every channel's.
-    input: Matrix = param(
-        (),
+    input: Matrix = typed_matrix(
         "your own input numbers instead of seeded ones (one matrix, every channel)",
-        low=-MAX_TYPED_VALUE,
-        high=MAX_TYPED_VALUE,
-        min_len=1,
-        max_len=8,
-        square=True,
+        max_rows=8,
         sets="input_size",
     )
 
