@@ -19,7 +19,10 @@ from typing import Any
 
 from explain.scenes.output.paths import cache_root
 
-REFRESH_SECONDS = 0.1  # update the bar at most this often: a frame takes a few ms
+# Redraw the bar at most this often, from the drawing thread itself: a frame takes a few
+# ms, a redraw about 0.5 ms. rich's own refresh thread (10 a second) cost 1.4 to 3.4 % of a
+# render, measured (bench/RESULTS.md); four redraws a second, no thread, under 0.5 %.
+REFRESH_SECONDS = 0.25
 
 
 def _length_file(name: str, params: dict[str, Any], speed: float) -> Path:
@@ -60,7 +63,9 @@ class FrameBar:
             animations = getattr(self.scene, "animations", None) or []
             drawing = type(animations[0]).__name__ if animations else ""
             description = f"{self.label} · {drawing}" if drawing else self.label
-            self.progress.update(self.task, completed=self.done, description=description)
+            self.progress.update(
+                self.task, completed=self.done, description=description, refresh=True
+            )
 
 
 @contextlib.contextmanager
@@ -83,6 +88,8 @@ def frame_progress(scene: Any, label: str, total: int | None) -> Iterator[None]:
     from explain.scenes.engine.frame_hook import add_frame_listener
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, TimeRemainingColumn(), console=console, transient=True) as bar:
+    with Progress(
+        *columns, TimeRemainingColumn(), console=console, transient=True, auto_refresh=False
+    ) as bar:
         add_frame_listener(scene.renderer, FrameBar(scene, label, total, bar).on_frame)
         yield
