@@ -19,10 +19,12 @@ from typing import Any
 
 from explain.scenes.output.paths import cache_root
 
-# Redraw the bar at most this often, from the drawing thread itself: a frame takes a few
-# ms, a redraw about 0.5 ms. rich's own refresh thread (10 a second) cost 1.4 to 3.4 % of a
-# render, measured (bench/RESULTS.md); four redraws a second, no thread, under 0.5 %.
-REFRESH_SECONDS = 0.25
+# Redraw the bar at most this often, from the drawing thread itself. rich's own refresh
+# thread (10 a second) cost 2 to 4 % of a render's wall time on a loaded machine: a redraw
+# takes 0.5 ms of CPU but up to 13 ms of the drawing thread's time at 720p (waiting, most
+# likely for the GIL after writing to the terminal). Twice a second: under 2 %, measured
+# in bench/RESULTS.md.
+REFRESH_SECONDS = 0.5
 
 
 def _length_file(name: str, params: dict[str, Any], speed: float) -> Path:
