@@ -10,22 +10,21 @@ against a residual stack from autograd). Every shape a scene shows is computed b
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import NotRequired, TypedDict
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from explain.mlcore.cnn_params import CnnShapesParams, InceptionParams, ResidualParams
 from explain.mlcore.cnn_training import DigitInputExtra, trained_weights, verify_digit_input
-from explain.mlcore.digits import TEST_COUNT, DigitSet, DigitsInfo, load_digits, normalize
+from explain.mlcore.digits import DigitSet, DigitsInfo, load_digits, normalize
 from explain.mlcore.image import picture_or
-from explain.mlcore.params import ParamError, param, params_to_dict
+from explain.mlcore.params import ParamError, params_to_dict
 from explain.mlcore.sizes import conv_output_size
 from explain.mlcore.trace import Trace, extra_dict, step_dicts, to_nested
 
 DIGIT_SIZE = 28  # MNIST images are 28×28
-INPUTS = ("test", "drawn")  # cnn-shapes' input: a real test digit or one drawn by the pen
 
 # Strokes of each digit as polylines in a unit box (x right, y down), drawn like a pen would.
 _ARC = [
@@ -109,17 +108,6 @@ def draw_digit(digit: int, seed: int, size: int = DIGIT_SIZE) -> torch.Tensor:
 
 
 # --- cnn-shapes ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CnnShapesParams:
-    """The course's MNIST network, trained on real digits, on a test digit or a drawn one."""
-
-    index: int = param(0, "which test digit (never trained on) goes in", low=0, high=TEST_COUNT - 1)
-    input: str = param("test", "a real test digit, or a digit drawn by the pen", choices=INPUTS)
-    digit: int = param(3, "which digit the pen draws (input=drawn)", low=0, high=9)
-    seed: int = param(0, "seed of the training and the pen's wobble", low=0, high=2**31 - 1)
-    image: str = param("", "a PNG, JPEG, BMP or GIF as the input (empty: input decides)")
 
 
 class MnistNet(nn.Module):
@@ -279,17 +267,6 @@ BRANCH_1X1 = 16
 BRANCH_5X5 = 24
 BRANCH_3X3 = 24
 BRANCH_POOL = 24
-
-
-@dataclass(frozen=True)
-class InceptionParams:
-    """The cost comparison (192 → 32 channels on 28×28) and the module on the same input."""
-
-    size: int = param(28, "height and width of the input feature map", low=5, high=64)
-    in_channels: int = param(192, "input channels", low=1, high=256)
-    out_channels: int = param(32, "output channels of the 5×5 convolution", low=1, high=256)
-    reduce_channels: int = param(16, "channels after the 1×1 reduction", low=1, high=256)
-    seed: int = param(0, "seed of the input and the module's weights", low=0, high=2**31 - 1)
 
 
 def conv_mults(out_shape: tuple[int, ...] | list[int], in_channels: int, kernel: int) -> int:
@@ -474,18 +451,6 @@ def verify_inception_trace(trace: Trace) -> None:
 
 
 # --- residual -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ResidualParams:
-    """A residual block's shapes, and gradients through deep plain and residual stacks."""
-
-    channels: int = param(4, "channels C of x (a block keeps them)", low=1, high=16)
-    size: int = param(8, "height and width of x", low=2, high=16)
-    depth: int = param(
-        20, "layers in the plain stack = blocks in the residual stack", low=2, high=40
-    )
-    seed: int = param(0, "seed of x and of every layer's weights", low=0, high=2**31 - 1)
 
 
 class ResidualBlock(nn.Module):

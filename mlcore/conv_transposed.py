@@ -8,19 +8,16 @@ convolution with the kernel turned 180° runs over that. The result equals
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TypedDict
 
 import torch
 import torch.nn.functional as F
 
 from explain.mlcore.conv import ConvStep, window_steps
-from explain.mlcore.params import ParamError, param, params_to_dict
+from explain.mlcore.conv_transposed_params import ConvTransposedParams, stretched_size
+from explain.mlcore.params import params_to_dict
 from explain.mlcore.sizes import conv_output_size, conv_transpose_output_size
 from explain.mlcore.trace import Trace, extra_dict, step_dicts, to_nested
-
-# A stretched grid wider than this no longer has readable numbers at 480p.
-MAX_STRETCHED_SIZE = 12
 
 
 class ConvTransposedSize(TypedDict):
@@ -44,49 +41,6 @@ class ConvTransposedExtra(TypedDict):
     arrivals: list[list[list[int]]]
     # [[r, c], [rr, cc]]: kernel tap (r, c) is tap (rr, cc) of the kernel turned 180°
     flip: list[list[list[int]]]
-
-
-@dataclass(frozen=True)
-class ConvTransposedParams:
-    """One input channel, one output channel, small integer values."""
-
-    input_size: int = param(2, "height and width of the input", low=1, high=5)
-    kernel_size: int = param(3, "height and width k of the kernel", low=1, high=4)
-    stride: int = param(2, "stride s: s−1 zeros are inserted between input cells", low=1, high=3)
-    padding: int = param(0, "padding p: removes p cells from each output border", low=0, high=3)
-    output_padding: int = param(0, "extra cells on the bottom and right edge", low=0, high=2)
-    seed: int = param(0, "seed of the input and kernel values", low=0, high=2**31 - 1)
-
-    def validate(self) -> None:
-        if self.padding > self.kernel_size - 1:
-            raise ParamError(
-                "padding",
-                f"must be at most kernel_size − 1 = {self.kernel_size - 1} (got {self.padding})",
-            )
-        if self.output_padding >= self.stride:
-            raise ParamError(
-                "output_padding",
-                f"must be smaller than stride ({self.stride}) (got {self.output_padding})",
-            )
-        size = stretched_size(self)
-        if size < self.kernel_size:
-            raise ParamError(
-                "padding",
-                f"the output would be empty: (i−1)·s − 2p + k + output_padding ="
-                f" {size - self.kernel_size + 1}; use less padding or a larger input_size",
-            )
-        if size > MAX_STRETCHED_SIZE:
-            raise ParamError(
-                "input_size",
-                f"the grid with inserted zeros is {size} cells wide; at most"
-                f" {MAX_STRETCHED_SIZE} (use a smaller input_size, stride or kernel_size)",
-            )
-
-
-def stretched_size(params: ConvTransposedParams) -> int:
-    """Side of the zero-stuffed, padded grid: (i−1)s + 1 + 2(k−1−p) + output_padding."""
-    inner = (params.input_size - 1) * params.stride + 1
-    return inner + 2 * (params.kernel_size - 1 - params.padding) + params.output_padding
 
 
 def conv_transposed_trace(params: ConvTransposedParams) -> Trace:

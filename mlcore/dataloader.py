@@ -10,17 +10,14 @@ iterates a real DataLoader and compares.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TypedDict
 
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from explain.mlcore.params import ParamError, param, params_to_dict
+from explain.mlcore.dataloader_params import DataLoaderParams
+from explain.mlcore.params import params_to_dict
 from explain.mlcore.trace import Trace, extra_dict
-
-MAX_SAMPLES = 24  # numbered cards that stay readable in one row of the frame
-MAX_EPOCHS = 4
 
 
 class DataLoaderExtra(TypedDict):
@@ -28,23 +25,6 @@ class DataLoaderExtra(TypedDict):
 
     batches: list[list[list[int]]]  # [epoch][iteration] -> sample indices of that batch
     dropped: list[list[int]]  # [epoch] -> samples drop_last left out (in loader order)
-
-
-@dataclass(frozen=True)
-class DataLoaderParams:
-    samples: int = param(10, "samples in the Dataset (numbered cards)", low=1, high=MAX_SAMPLES)
-    batch_size: int = param(4, "samples per batch (per iteration)", low=1, high=MAX_SAMPLES)
-    shuffle: bool = param(True, "shuffle the samples anew each epoch")
-    drop_last: bool = param(False, "drop the short last batch of each epoch")
-    epochs: int = param(2, "passes over the whole Dataset", low=1, high=MAX_EPOCHS)
-    seed: int = param(0, "seed of the DataLoader's generator", low=0, high=2**31 - 1)
-
-    def validate(self) -> None:
-        if self.batch_size > self.samples:
-            raise ParamError(
-                "batch_size",
-                f"must be at most samples ({self.samples}), got {self.batch_size}",
-            )
 
 
 def _epoch_order(n: int, shuffle: bool, gen: torch.Generator) -> list[int]:

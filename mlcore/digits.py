@@ -24,21 +24,21 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from explain.mlcore.digit_sizes import (
+    CLASSES,
+    MNIST_TEST_LIMIT,
+    MNIST_TRAIN_LIMIT,
+    SIZE,
+    TEST_COUNT,
+)
 from explain.mlcore.idx import IdxError, read_idx
 from explain.mlcore.params import ParamError
 
-SIZE = 28  # MNIST images are 28×28
-PIXELS = SIZE * SIZE  # 784, the length of x.view(-1, 784)
-CLASSES = 10
 # The course's transforms.Normalize((0.1307,), (0.3081,)): MNIST's mean and std.
 MEAN, STD = 0.1307, 0.3081
 DIGITS_BOX = 20  # MNIST fits each digit in a 20×20 box centred in 28×28
 DIGITS_MAX = 16.0  # scikit-learn's digits count ink from 0 to 16
 SPLIT_SEED = 0
-TEST_COUNT = 360  # 20 % of 1797
-DIGITS_TRAIN = 1797 - TEST_COUNT
-MNIST_TRAIN_LIMIT = 5000
-MNIST_TEST_LIMIT = 1000
 MNIST_FILES = {
     "train_images": "train-images-idx3-ubyte",
     "train_labels": "train-labels-idx1-ubyte",

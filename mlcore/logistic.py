@@ -8,44 +8,21 @@ and ``torch.optim.SGD``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import NamedTuple, TypedDict
 
 import torch
 import torch.nn.functional as F
 
-from explain.mlcore.params import ParamError, param, params_to_dict
+from explain.mlcore.logistic_params import LogisticParams
+from explain.mlcore.params import ParamError, params_to_dict
 from explain.mlcore.trace import Trace, extra_dict, step_dicts, to_nested
 
-MAX_SAMPLES = 8  # points readable on the plot and in the per-sample table
-MAX_EPOCHS = 2000  # the trace keeps every epoch; the scene shows a few snapshots
 SNAPSHOTS = 7  # epochs drawn as curves, spread over the training
 CURVE_POINTS = 61  # samples of the sigmoid curve per snapshot
 CURVE_MARGIN = 1.5  # x units shown left and right of the data
 # Beyond this |w·x + b| the sigmoid rounds to exactly 0 or 1 and BCE's log is clipped by
 # torch (at -100), so such a run has no honest per-sample loss to show.
 MAX_LOGIT = 30.0
-
-
-@dataclass(frozen=True)
-class LogisticParams:
-    """The course's data (hours studied -> passed) and the training settings."""
-
-    x: tuple[float, ...] = param(
-        (1.0, 2.0, 3.0), "inputs (hours studied)", low=-10, high=10, min_len=2, max_len=MAX_SAMPLES
-    )
-    y: tuple[int, ...] = param(
-        (0, 0, 1), "labels, 0 or 1, one per x", low=0, high=1, min_len=2, max_len=MAX_SAMPLES
-    )
-    lr: float = param(1.0, "learning rate of gradient descent", low=0.001, high=5.0)
-    epochs: int = param(300, "gradient-descent steps", low=1, high=MAX_EPOCHS)
-    seed: int = param(0, "seed of the initial weight and bias", low=0, high=2**31 - 1)
-
-    def validate(self) -> None:
-        if len(self.y) != len(self.x):
-            raise ParamError(
-                "y", f"needs one label per x ({len(self.x)} x values, {len(self.y)} labels)"
-            )
 
 
 def _initial(seed: int) -> tuple[float, float]:

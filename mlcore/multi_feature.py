@@ -16,30 +16,30 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TypedDict, cast
 
 import torch
 import torch.nn.functional as F
 
-from explain.mlcore.params import ParamError, param, params_to_dict
+from explain.mlcore.multi_feature_params import (
+    ACTIVATIONS,
+    MultiFeatureParams,
+)
+from explain.mlcore.params import ParamError, params_to_dict
 from explain.mlcore.tabular import TabularData, load_data
 from explain.mlcore.threads import one_thread
 from explain.mlcore.trace import Trace, extra_dict, to_nested
 
 SHOWN_ROWS = 4  # samples of the batch drawn as the matrix X
-MAX_WIDTH = 16  # units per layer that still read as a matrix of numbers
-MAX_EPOCHS = 1000  # with 16-wide layers, build and replay stay within seconds
 LOSS_TOL = 1e-6  # relative: rounding grows over the epochs between two checkpoints
 # Beyond this |logit| the sigmoid rounds to exactly 0 or 1: nn.BCELoss on that probability
 # clips its log and loses the gradient, so the course's code would train differently.
 MAX_LOGIT = 30.0
 CHECKPOINT_EVERY = 20  # epochs between the recorded weights the verifier restarts from
 Layers = list[tuple[torch.Tensor, torch.Tensor]]  # (weight out×in, bias out) per layer
-ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
-    "sigmoid": torch.sigmoid,
-    "relu": torch.relu,
-    "tanh": torch.tanh,
+# torch's function of each activation name a user may choose (torch.sigmoid, ...).
+ACTIVATION_FUNCTIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    name: getattr(torch, name) for name in ACTIVATIONS
 }
 
 
@@ -54,37 +54,6 @@ class MultiFeatureData(TypedDict):
 class MultiFeatureExtra(TypedDict):
     data: MultiFeatureData
     checkpoints: list[int]  # the epochs whose weights the trace keeps
-
-
-@dataclass(frozen=True)
-class MultiFeatureParams:
-    sizes: tuple[int, ...] = param(
-        (8, 6, 4, 1),
-        "layer widths: first = number of features, last = 1 (the probability)",
-        low=1,
-        high=MAX_WIDTH,
-        min_len=2,
-        max_len=5,
-    )
-    activation: str = param(
-        "sigmoid",
-        "activation of the hidden layers (the last is sigmoid)",
-        choices=tuple(ACTIVATIONS),
-    )
-    epochs: int = param(300, "full-batch training epochs", low=1, high=MAX_EPOCHS)
-    lr: float = param(1.0, "learning rate of optim.SGD", low=1e-4, high=10.0)
-    data: str = param(
-        "",
-        "CSV file (.gz too): numbers, last column the 0/1 label; empty = bundled breast-cancer set",
-        max_len=200,
-    )
-    seed: int = param(0, "seed of the initial weights", low=0, high=2**31 - 1)
-
-    def validate(self) -> None:
-        if self.sizes[-1] != 1:
-            raise ParamError(
-                "sizes", f"the last size must be 1, one probability (got {self.sizes[-1]})"
-            )
 
 
 def _initial_layers(params: MultiFeatureParams) -> Layers:
@@ -105,7 +74,7 @@ def _forward(x: torch.Tensor, layers: Layers, act: str) -> list[torch.Tensor]:
     for i, (w, b) in enumerate(layers):
         z = a @ w.T + b  # (N, out)
         zs.append(z)
-        a = torch.sigmoid(z) if i == len(layers) - 1 else ACTIVATIONS[act](z)
+        a = torch.sigmoid(z) if i == len(layers) - 1 else ACTIVATION_FUNCTIONS[act](z)
     return zs
 
 
@@ -183,7 +152,7 @@ def multi_feature_trace(params: MultiFeatureParams) -> Trace:
     tensors = {"x": to_nested(shown), "y": to_nested(y[:SHOWN_ROWS])}
     for i, ((w, b), z) in enumerate(zip(trained, zs), start=1):
         last = i == len(trained)
-        out = torch.sigmoid(z) if last else ACTIVATIONS[params.activation](z)  # (S, out)
+        out = torch.sigmoid(z) if last else ACTIVATION_FUNCTIONS[params.activation](z)  # (S, out)
         tensors[f"layer{i}.weight"] = to_nested(w)  # (out, in) after training
         tensors[f"layer{i}.bias"] = to_nested(b)  # (out,)
         tensors[f"layer{i}.output"] = to_nested(out)  # the shown batch after the activation

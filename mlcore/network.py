@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, NotRequired, TypedDict, cast
 
 import torch
@@ -19,18 +18,16 @@ import torch.nn.functional as F
 from torch import nn
 
 from explain.mlcore.cnn import draw_digit
-from explain.mlcore.image import check_image, picture_or
+from explain.mlcore.image import picture_or
 from explain.mlcore.netspec import (
     LayerSpec,
-    SpecError,
     parse_input,
     parse_layers,
-    plan_layers,
 )
-from explain.mlcore.params import ParamError, param, params_to_dict
+from explain.mlcore.network_params import NetworkParams
+from explain.mlcore.params import params_to_dict
 from explain.mlcore.trace import Trace, extra_dict, step_dicts, to_nested
 
-DEFAULT_LAYERS = "conv(10,5) maxpool(2) relu conv(20,5) maxpool(2) relu flatten linear(10)"
 # Feature maps drawn per layer: more would be too small to read at 480p (said on screen).
 MAX_DRAWN_CHANNELS = 8
 DIGIT = 3  # the seeded input is a drawn digit, as in cnn-shapes
@@ -70,37 +67,6 @@ class NetworkExtra(TypedDict):
     layers: list[NetworkLayer]
     totals: NetworkTotals
     channel_cap: int  # at most this many channels of a layer are drawn
-
-
-@dataclass(frozen=True)
-class NetworkParams:
-    """A sequential model typed as text, its input shape, and optionally a picture."""
-
-    layers: str = param(
-        DEFAULT_LAYERS,
-        "layers separated by spaces: conv(OUT,K[,stride=S,padding=P]) maxpool(K) avgpool(K)"
-        " linear(OUT) relu sigmoid tanh flatten softmax",
-        max_len=200,
-    )
-    input: str = param("1x28x28", "input shape CxHxW (C 1-3, H and W 1-64)", max_len=20)
-    image: str = param("", "a PNG, JPEG, BMP or GIF as the input (empty: a drawn digit)")
-    seed: int = param(0, "seed of the weights and of the drawn input", low=0, high=2**31 - 1)
-
-    def plan(self) -> tuple[list[LayerSpec], tuple[int, int, int], list[dict[str, Any]]]:
-        """The parsed layers, the input shape and each layer's planned shapes (ParamError)."""
-        try:
-            shape = parse_input(self.input)
-        except SpecError as err:
-            raise ParamError("input", str(err)) from None
-        try:
-            specs = parse_layers(self.layers)
-            return specs, shape, plan_layers(specs, shape)
-        except SpecError as err:
-            raise ParamError("layers", str(err)) from None
-
-    def validate(self) -> None:
-        self.plan()
-        check_image(self.image)
 
 
 def layer_module(spec: LayerSpec, in_shape: list[int]) -> nn.Module:

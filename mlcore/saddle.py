@@ -21,17 +21,18 @@ from typing import TypedDict
 import torch
 
 from explain.mlcore.expr import (
-    MAX_CHARS,
-    Expr,
     ExprDomainError,
-    ExprError,
-    evaluate,
-    parse_expression,
     to_text,
-    variables_of,
 )
-from explain.mlcore.params import ParamError, param, params_to_dict
+from explain.mlcore.expr_eval import evaluate
+from explain.mlcore.params import ParamError, params_to_dict
 from explain.mlcore.saddle_contours import SaddleContours, saddle_contours, verify_saddle_contours
+from explain.mlcore.saddle_params import (
+    BUILTIN_SURFACES,
+    SURFACES,
+    SaddleParams,
+    parse_surface_expr,
+)
 from explain.mlcore.trace import Trace, extra_dict
 
 # Half-width of the plotted square around the saddle at the origin.
@@ -41,15 +42,11 @@ GRID_SIZE = 41
 # A step longer than this crosses most of the plot in one jump: the run is diverging.
 MAX_STEP = EXTENT
 OPTIMISERS: tuple[str, ...] = ("gd", "sgd", "momentum")
-BUILTIN_SURFACES: tuple[str, ...] = ("saddle", "monkey")
-SURFACES: tuple[str, ...] = (*BUILTIN_SURFACES, "custom")
-VARIABLES: tuple[str, str] = ("x", "y")
 TOL = 1e-9
 # |eigenvalue| below this counts as zero when naming the kind of critical point.
 EIG_ZERO = 1e-8
 # What the Hessian's eigenvalues say about the point (read by the scene's captions).
 KINDS: tuple[str, ...] = ("saddle", "minimum", "maximum", "degenerate-saddle", "undecided")
-EXAMPLE_EXPR = "x**2 - y**2 + 0.1*x**4"
 
 SurfaceFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -100,54 +97,6 @@ class SaddleExtra(TypedDict):
     extent: float
     grid: SurfaceGrid
     contours: SaddleContours
-
-
-@dataclass(frozen=True)
-class SaddleParams:
-    """Gradient descent, SGD and momentum started near the saddle point at the origin."""
-
-    surface: str = param(
-        "saddle", "saddle: x²−y²; monkey: x³−3xy²; custom: f(x, y) given by expr", choices=SURFACES
-    )
-    expr: str = param(
-        "",
-        f"f(x, y) for surface=custom, e.g. {EXAMPLE_EXPR} (numbers, x, y, + - * / **,"
-        " sigmoid tanh relu exp log sin cos); refused with any other surface",
-        max_len=MAX_CHARS,
-    )
-    start: tuple[float, ...] = param(
-        (1.5, 0.0), "starting point x,y", low=-1.9, high=1.9, min_len=2, max_len=2
-    )
-    lr: float = param(0.1, "learning rate (step size)", low=1e-4, high=0.5)
-    steps: int = param(40, "updates per optimiser", low=1, high=200)
-    noise: float = param(0.3, "std of the Gaussian noise added to SGD's gradients", low=0, high=2)
-    momentum: float = param(0.9, "momentum coefficient (heavy ball)", low=0, high=0.99)
-    seed: int = param(0, "seed of the gradient noise", low=0, high=2**31 - 1)
-
-    def validate(self) -> None:
-        if self.surface == "custom":
-            parse_surface_expr(self.expr)
-        elif self.expr.strip():
-            # Refused rather than ignored: drawing x²−y² when the user typed another
-            # formula would show the wrong surface without a word.
-            raise ParamError(
-                "surface",
-                f"expr is only used with surface=custom (surface is {self.surface});"
-                " add surface=custom or drop expr",
-            )
-
-
-def parse_surface_expr(text: str) -> Expr:
-    """The custom surface's expression tree; ParamError naming ``expr`` when it is refused."""
-    if not text.strip():
-        raise ParamError("expr", f"surface=custom needs f(x, y) as text, e.g. expr={EXAMPLE_EXPR}")
-    try:
-        tree = parse_expression(text, variables=VARIABLES)
-    except ExprError as err:
-        raise ParamError("expr", str(err)) from None
-    if not variables_of(tree):
-        raise ParamError("expr", "must use x or y (a constant surface has no saddle)")
-    return tree
 
 
 @dataclass(frozen=True)

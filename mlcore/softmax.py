@@ -9,46 +9,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TypedDict
 
 import torch
 import torch.nn.functional as F
 
-from explain.mlcore.params import ParamError, param, params_to_dict
+from explain.mlcore.params import params_to_dict
+from explain.mlcore.softmax_params import SoftmaxParams
 from explain.mlcore.trace import Trace, extra_dict, step_dicts, to_nested
 
-# Classes the scene can draw as readable bars side by side.
-MAX_CLASSES = 8
-# Logit magnitudes allowed: far past exp()'s overflow (about 709 in float64), still readable.
-MAX_LOGIT = 10_000.0
 # Largest logit of the overflow demo: exp() of it is infinite in float32 and float64.
 OVERFLOW_OFFSET = 1000.0
 # Precision in which the naive exp is tried (torch's default dtype, as in the course).
 NAIVE_DTYPE = torch.float32
-
-
-@dataclass(frozen=True)
-class SoftmaxParams:
-    """Raw scores for a few classes and the index of the true class."""
-
-    logits: tuple[float, ...] = param(
-        (2.0, 1.0, 0.1),
-        "raw scores z, one per class",
-        low=-MAX_LOGIT,
-        high=MAX_LOGIT,
-        min_len=2,
-        max_len=MAX_CLASSES,
-    )
-    target: int = param(0, "index of the true class", low=0, high=MAX_CLASSES - 1)
-
-    def validate(self) -> None:
-        if self.target >= len(self.logits):
-            raise ParamError(
-                "target",
-                f"must be a class index from 0 to {len(self.logits) - 1}"
-                f" ({len(self.logits)} logits given; got {self.target})",
-            )
 
 
 def _naive_overflows(logits: Sequence[float]) -> bool:

@@ -10,38 +10,18 @@ epoch with the closed-form gradient of the squared error (float64);
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 
-from explain.mlcore.params import ParamError, param, params_to_dict
+from explain.mlcore.params import ParamError, params_to_dict
 from explain.mlcore.threads import one_thread
 from explain.mlcore.trace import Trace, to_nested
+from explain.mlcore.training_loop_params import TrainingLoopParams
 
 X_DATA = (1.0, 2.0, 3.0)  # the course's inputs
 Y_DATA = (2.0, 4.0, 6.0)  # and targets (y = 2x)
-MAX_EPOCHS = 2000
 # Beyond this |w|, |b| or loss the run is diverging; the numbers would not fit on screen.
 DIVERGED = 1e6
 TOL = 1e-9  # relative tolerance of the verifier (float64 throughout)
-
-
-@dataclass(frozen=True)
-class TrainingLoopParams:
-    """The model's starting point and the training settings of the course's loop."""
-
-    # nn.Linear(1, 1) starts at random values in [-1, 1); fixed ones make the run the same
-    # on every machine and start far enough from w = 2 for the descent to show.
-    w0: float = param(0.5, "initial weight of nn.Linear(1, 1)", low=-10, high=10)
-    b0: float = param(-0.5, "initial bias of nn.Linear(1, 1)", low=-10, high=10)
-    lr: float = param(0.01, "learning rate of optim.SGD", low=1e-5, high=1.0)
-    epochs: int = param(100, "training epochs (one update each)", low=1, high=MAX_EPOCHS)
-    loss: str = param(
-        "sum",
-        "MSELoss reduction: sum (the course's size_average=False) or mean",
-        choices=("sum", "mean"),
-    )
-    x_test: float = param(4.0, "input whose prediction is shown after training", low=-100, high=100)
 
 
 def _step(

@@ -109,7 +109,7 @@ def _conv(name: str, description: str, **defaults: Any) -> SceneEntry:
     return SceneEntry(
         name=name,
         description=description,
-        params="explain.mlcore.conv:ConvParams",
+        params="explain.mlcore.conv_params:ConvParams",
         builder="explain.mlcore.conv:conv2d_trace",
         verifier="explain.mlcore.conv:verify_conv2d_trace",
         scene="explain.scenes.topics.conv:ConvScene",
@@ -164,7 +164,7 @@ SCENES: tuple[SceneEntry, ...] = (
     SceneEntry(
         name="linear-loss",
         description="y = w·x on x=1,2,3, y=2,4,6: try every w, the MSE curve and its minimum",
-        params="explain.mlcore.optim:LinearLossParams",
+        params="explain.mlcore.optim_params:LinearLossParams",
         builder="explain.mlcore.optim:linear_loss_trace",
         verifier="explain.mlcore.optim:verify_linear_loss_trace",
         scene="explain.scenes.topics.optim:LinearLossScene",
@@ -172,7 +172,7 @@ SCENES: tuple[SceneEntry, ...] = (
     SceneEntry(
         name="gradient-descent",
         description="Batch gradient descent: w slides down the MSE curve; cost and its EWMA",
-        params="explain.mlcore.optim:GradientDescentParams",
+        params="explain.mlcore.optim_params:GradientDescentParams",
         builder="explain.mlcore.optim:gradient_descent_trace",
         verifier="explain.mlcore.optim:verify_gradient_descent_trace",
         scene="explain.scenes.topics.optim:GradientDescentScene",
@@ -180,7 +180,7 @@ SCENES: tuple[SceneEntry, ...] = (
     SceneEntry(
         name="sgd",
         description="Batch GD, mini-batch and SGD side by side: noisy vs smooth cost curves",
-        params="explain.mlcore.optim:SGDParams",
+        params="explain.mlcore.optim_params:SGDParams",
         builder="explain.mlcore.optim:sgd_trace",
         verifier="explain.mlcore.optim:verify_sgd_trace",
         scene="explain.scenes.topics.optim:SGDScene",
@@ -196,7 +196,7 @@ SCENES: tuple[SceneEntry, ...] = (
     SceneEntry(
         name="saddle-point",
         description="Gradient descent stalls at a saddle of x²−y²; SGD and momentum escape",
-        params="explain.mlcore.saddle:SaddleParams",
+        params="explain.mlcore.saddle_params:SaddleParams",
         builder="explain.mlcore.saddle:saddle_trace",
         verifier="explain.mlcore.saddle:verify_saddle_trace",
         scene="explain.scenes.topics.saddle:SaddleScene",
@@ -204,7 +204,7 @@ SCENES: tuple[SceneEntry, ...] = (
     SceneEntry(
         name="saddle-3d",
         description="The saddle-point paths on the surface itself, seen from a circling camera",
-        params="explain.mlcore.saddle:SaddleParams",
+        params="explain.mlcore.saddle_params:SaddleParams",
         builder="explain.mlcore.saddle:saddle_trace",
         verifier="explain.mlcore.saddle:verify_saddle_trace",
         scene="explain.scenes.topics.saddle_3d:Saddle3DScene",
@@ -214,7 +214,7 @@ SCENES: tuple[SceneEntry, ...] = (
     SceneEntry(
         name="backprop",
         description="Backprop through (w·x + b − y)²: values forward, gradients back, one update",
-        params="explain.mlcore.backprop:BackpropParams",
+        params="explain.mlcore.backprop_params:BackpropParams",
         builder="explain.mlcore.backprop:backprop_trace",
         verifier="explain.mlcore.backprop:verify_backprop_trace",
         scene="explain.scenes.topics.backprop:BackpropScene",
@@ -222,7 +222,7 @@ SCENES: tuple[SceneEntry, ...] = (
     SceneEntry(
         name="backprop-shared",
         description="w used twice in sigmoid(w·x + b)·tanh(w): its two gradients add up",
-        params="explain.mlcore.backprop:BackpropParams",
+        params="explain.mlcore.backprop_params:BackpropParams",
         builder="explain.mlcore.backprop:backprop_trace",
         verifier="explain.mlcore.backprop:verify_backprop_trace",
         scene="explain.scenes.topics.backprop:BackpropScene",
@@ -232,7 +232,7 @@ SCENES: tuple[SceneEntry, ...] = (
     SceneEntry(
         name="activation",
         description="Sigmoid, tanh and ReLU, and why two linear layers without one collapse",
-        params="explain.mlcore.activation:ActivationParams",
+        params="explain.mlcore.activation_params:ActivationParams",
         builder="explain.mlcore.activation:activation_trace",
         verifier="explain.mlcore.activation:verify_activation_trace",
         scene="explain.scenes.topics.activation:ActivationScene",
@@ -240,7 +240,7 @@ SCENES: tuple[SceneEntry, ...] = (
     SceneEntry(
         name="logistic",
         description="Logistic regression on hours studied: sigmoid, BCE and a moving boundary",
-        params="explain.mlcore.logistic:LogisticParams",
+        params="explain.mlcore.logistic_params:LogisticParams",
         builder="explain.mlcore.logistic:logistic_trace",
         verifier="explain.mlcore.logistic:verify_logistic_trace",
         scene="explain.scenes.topics.logistic:LogisticScene",
@@ -248,7 +248,7 @@ SCENES: tuple[SceneEntry, ...] = (
     SceneEntry(
         name="softmax",
         description="Softmax and cross-entropy step by step, max subtraction, NLL and one-hot",
-        params="explain.mlcore.softmax:SoftmaxParams",
+        params="explain.mlcore.softmax_params:SoftmaxParams",
         builder="explain.mlcore.softmax:softmax_trace",
         verifier="explain.mlcore.softmax:verify_softmax_trace",
         scene="explain.scenes.topics.softmax:SoftmaxScene",
@@ -257,7 +257,7 @@ SCENES: tuple[SceneEntry, ...] = (
     SceneEntry(
         name="maxpool",
         description="Max pooling: each window keeps its largest value (torch's argmax, ties too)",
-        params="explain.mlcore.pool:PoolParams",
+        params="explain.mlcore.pool_params:PoolParams",
         builder="explain.mlcore.pool:max_pool_trace",
         verifier="explain.mlcore.pool:verify_pool_trace",
         scene="explain.scenes.topics.pool:PoolScene",
@@ -266,7 +266,7 @@ SCENES: tuple[SceneEntry, ...] = (
     SceneEntry(
         name="avgpool",
         description="Average pooling: each window becomes the mean of its cells",
-        params="explain.mlcore.pool:PoolParams",
+        params="explain.mlcore.pool_params:PoolParams",
         builder="explain.mlcore.pool:avg_pool_trace",
         verifier="explain.mlcore.pool:verify_pool_trace",
         scene="explain.scenes.topics.pool:PoolScene",
@@ -275,7 +275,7 @@ SCENES: tuple[SceneEntry, ...] = (
     SceneEntry(
         name="conv-transposed",
         description="Transposed convolution: zeros between input cells, then a plain convolution",
-        params="explain.mlcore.conv_transposed:ConvTransposedParams",
+        params="explain.mlcore.conv_transposed_params:ConvTransposedParams",
         builder="explain.mlcore.conv_transposed:conv_transposed_trace",
         verifier="explain.mlcore.conv_transposed:verify_conv_transposed_trace",
         scene="explain.scenes.topics.conv_transposed:ConvTransposedScene",
@@ -283,7 +283,7 @@ SCENES: tuple[SceneEntry, ...] = (
     SceneEntry(
         name="cnn-shapes",
         description="The course's MNIST CNN: every feature map's shape, 1x28x28 to 10 scores",
-        params="explain.mlcore.cnn:CnnShapesParams",
+        params="explain.mlcore.cnn_params:CnnShapesParams",
         builder="explain.mlcore.cnn:cnn_shapes_trace",
         verifier="explain.mlcore.cnn:verify_cnn_shapes_trace",
         scene="explain.scenes.topics.cnn:CnnShapesScene",
@@ -291,7 +291,7 @@ SCENES: tuple[SceneEntry, ...] = (
     SceneEntry(
         name="inception",
         description="Why 1x1 convolutions: 120,422,400 vs 12,443,648 multiplications; 4 branches",
-        params="explain.mlcore.cnn:InceptionParams",
+        params="explain.mlcore.cnn_params:InceptionParams",
         builder="explain.mlcore.cnn:inception_trace",
         verifier="explain.mlcore.cnn:verify_inception_trace",
         scene="explain.scenes.topics.cnn:InceptionScene",
@@ -299,7 +299,7 @@ SCENES: tuple[SceneEntry, ...] = (
     SceneEntry(
         name="residual",
         description="Residual block H(x) = F(x) + x; gradients through plain vs residual stacks",
-        params="explain.mlcore.cnn:ResidualParams",
+        params="explain.mlcore.cnn_params:ResidualParams",
         builder="explain.mlcore.cnn:residual_trace",
         verifier="explain.mlcore.cnn:verify_residual_trace",
         scene="explain.scenes.topics.cnn:ResidualScene",
@@ -308,7 +308,7 @@ SCENES: tuple[SceneEntry, ...] = (
     SceneEntry(
         name="rnn-unroll",
         description='One RNNCell unrolled over "hello", trained until it predicts "ohlol"',
-        params="explain.mlcore.rnn:RnnParams",
+        params="explain.mlcore.rnn_params:RnnParams",
         builder="explain.mlcore.rnn:rnn_unroll_trace",
         verifier="explain.mlcore.rnn:verify_rnn_unroll_trace",
         scene="explain.scenes.topics.rnn:RnnUnrollScene",
@@ -316,7 +316,7 @@ SCENES: tuple[SceneEntry, ...] = (
     SceneEntry(
         name="rnn-layers",
         description="A stacked nn.RNN as a time x layer grid: shared weights, output and hidden",
-        params="explain.mlcore.rnn:LayersParams",
+        params="explain.mlcore.rnn_params:LayersParams",
         builder="explain.mlcore.rnn:rnn_layers_trace",
         verifier="explain.mlcore.rnn:verify_rnn_layers_trace",
         scene="explain.scenes.topics.rnn:RnnLayersScene",
@@ -324,7 +324,7 @@ SCENES: tuple[SceneEntry, ...] = (
     SceneEntry(
         name="embedding",
         description="nn.Embedding: a row lookup equals one-hot x weight, fed to an RNN",
-        params="explain.mlcore.rnn:EmbeddingParams",
+        params="explain.mlcore.rnn_params:EmbeddingParams",
         builder="explain.mlcore.rnn:embedding_trace",
         verifier="explain.mlcore.rnn:verify_embedding_trace",
         scene="explain.scenes.topics.rnn:EmbeddingScene",
@@ -336,7 +336,7 @@ SCENES: tuple[SceneEntry, ...] = (
     SceneEntry(
         name="training-loop",
         description="nn.Linear, MSELoss and SGD: forward, loss, zero_grad, backward, step",
-        params="explain.mlcore.training_loop:TrainingLoopParams",
+        params="explain.mlcore.training_loop_params:TrainingLoopParams",
         builder="explain.mlcore.training_loop:training_loop_trace",
         verifier="explain.mlcore.training_loop:verify_training_loop_trace",
         scene="explain.scenes.topics.training_loop:TrainingLoopScene",
@@ -344,7 +344,7 @@ SCENES: tuple[SceneEntry, ...] = (
     SceneEntry(
         name="dataloader",
         description="Dataset and DataLoader: shuffled mini-batches, epochs and iterations",
-        params="explain.mlcore.dataloader:DataLoaderParams",
+        params="explain.mlcore.dataloader_params:DataLoaderParams",
         builder="explain.mlcore.dataloader:dataloader_trace",
         verifier="explain.mlcore.dataloader:verify_dataloader_trace",
         scene="explain.scenes.topics.dataloader:DataLoaderScene",
@@ -352,7 +352,7 @@ SCENES: tuple[SceneEntry, ...] = (
     SceneEntry(
         name="multi-feature",
         description="N samples x 8 features through Linear layers as matrix products, BCE",
-        params="explain.mlcore.multi_feature:MultiFeatureParams",
+        params="explain.mlcore.multi_feature_params:MultiFeatureParams",
         builder="explain.mlcore.multi_feature:multi_feature_trace",
         verifier="explain.mlcore.multi_feature:verify_multi_feature_trace",
         scene="explain.scenes.topics.multi_feature:MultiFeatureScene",
@@ -360,7 +360,7 @@ SCENES: tuple[SceneEntry, ...] = (
     SceneEntry(
         name="mlp",
         description="An MLP on real handwritten digits: x.view(-1, 784), training, softmax",
-        params="explain.mlcore.mlp:MlpParams",
+        params="explain.mlcore.mlp_params:MlpParams",
         builder="explain.mlcore.mlp:mlp_trace",
         verifier="explain.mlcore.mlp:verify_mlp_trace",
         scene="explain.scenes.topics.mlp:MlpScene",
@@ -369,7 +369,7 @@ SCENES: tuple[SceneEntry, ...] = (
     SceneEntry(
         name="network",
         description="Any small sequential model from a layer spec: shapes, feature maps, costs",
-        params="explain.mlcore.network:NetworkParams",
+        params="explain.mlcore.network_params:NetworkParams",
         builder="explain.mlcore.network:network_trace",
         verifier="explain.mlcore.network:verify_network_trace",
         scene="explain.scenes.topics.network:NetworkScene",

@@ -10,15 +10,8 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from explain.mlcore.backprop import (
-    MAX_COLUMNS,
-    MAX_GRAPH_NODES,
-    MAX_ROWS,
-    BackpropParams,
-    backprop_trace,
-    layered_layout,
-    verify_backprop_trace,
-)
+from explain.mlcore.backprop import BackpropParams, backprop_trace, verify_backprop_trace
+from explain.mlcore.backprop_graph import MAX_COLUMNS, MAX_GRAPH_NODES, MAX_ROWS, layered_layout
 from explain.mlcore.expr import Expr, Num, Op, Var, to_text
 from explain.mlcore.params import ParamError, check_params, parse_params
 from explain.mlcore.trace import Trace

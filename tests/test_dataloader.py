@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 from torch.utils.data import DataLoader, TensorDataset
 
 from explain.mlcore.dataloader import (
-    MAX_SAMPLES,
     DataLoaderParams,
     dataloader_trace,
     verify_dataloader_trace,
 )
+from explain.mlcore.dataloader_params import MAX_SAMPLES
 from explain.mlcore.params import ParamError
 from tests.conftest import assert_inside_frame, build_trace, construct_scene
 

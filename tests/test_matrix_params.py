@@ -8,7 +8,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from explain.mlcore.conv import NAMED_KERNELS
+from explain.mlcore.conv_params import NAMED_KERNELS
 from explain.mlcore.params import ParamError
 from explain.scenes.registry import get
 from tests.conftest import build_trace

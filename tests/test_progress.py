@@ -59,7 +59,8 @@ def test_the_bar_counts_held_frames_and_names_the_animation(
     frames.on_frame(None, 1)
     frames.on_frame(None, 9)  # a held frame written once, shown nine times
     assert bar.total == 40
-    assert bar.updates[-1] == {"completed": 10, "description": "conv · object"}
+    # Each update redraws at once: the bar has no refresh thread of its own.
+    assert bar.updates[-1] == {"completed": 10, "description": "conv · object", "refresh": True}
 
 
 def test_nothing_is_shown_off_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:

@@ -14,12 +14,11 @@ from manim import DL, UR
 
 from explain.mlcore.params import ParamError, check_params
 from explain.mlcore.softmax import (
-    MAX_CLASSES,
-    MAX_LOGIT,
     SoftmaxParams,
     softmax_trace,
     verify_softmax_trace,
 )
+from explain.mlcore.softmax_params import MAX_CLASSES, MAX_LOGIT
 from explain.scenes.kit.widgets.numbers import format_number
 from tests.conftest import build_trace, construct_scene
 

@@ -19,7 +19,12 @@ from typing import Any
 
 from explain.scenes.output.paths import cache_root
 
-REFRESH_SECONDS = 0.1  # update the bar at most this often: a frame takes a few ms
+# Redraw the bar at most this often, from the drawing thread itself. rich's own refresh
+# thread (10 a second) cost 2 to 4 % of a render's wall time on a loaded machine: a redraw
+# takes 0.5 ms of CPU but up to 13 ms of the drawing thread's time at 720p (waiting, most
+# likely for the GIL after writing to the terminal). Twice a second: under 2 %, measured
+# in bench/RESULTS.md.
+REFRESH_SECONDS = 0.5
 
 
 def _length_file(name: str, params: dict[str, Any], speed: float) -> Path:
@@ -60,7 +65,9 @@ class FrameBar:
             animations = getattr(self.scene, "animations", None) or []
             drawing = type(animations[0]).__name__ if animations else ""
             description = f"{self.label} · {drawing}" if drawing else self.label
-            self.progress.update(self.task, completed=self.done, description=description)
+            self.progress.update(
+                self.task, completed=self.done, description=description, refresh=True
+            )
 
 
 @contextlib.contextmanager
@@ -83,6 +90,8 @@ def frame_progress(scene: Any, label: str, total: int | None) -> Iterator[None]:
     from explain.scenes.engine.frame_hook import add_frame_listener
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, TimeRemainingColumn(), console=console, transient=True) as bar:
+    with Progress(
+        *columns, TimeRemainingColumn(), console=console, transient=True, auto_refresh=False
+    ) as bar:
         add_frame_listener(scene.renderer, FrameBar(scene, label, total, bar).on_frame)
         yield
