@@ -343,13 +343,19 @@ def glyph_points(content: str) -> list[np.ndarray]:
     return [m.points for m in text.family_members_with_points()]
 
 
-def _replace_node(entry: Path, edit: Callable[[list], object]) -> None:
+def _replace_node(entry: Path, edit: Callable[[dict], object]) -> None:
+    """Edit the JSON form of the cached Text (its ``nodes`` and shared ``values``) and
+    recompute the seal, as the owner could."""
     head, _, body = entry.read_bytes().partition(b"\n")
-    nodes = json.loads(body)
-    edit(nodes)
-    entry.write_bytes(
-        seal(json.loads(head)["name"], json.loads(head)["fingerprint"], json.dumps(nodes).encode())
-    )
+    doc = json.loads(body)
+    edit(doc)
+    seal_of = json.loads(head)
+    entry.write_bytes(seal(seal_of["name"], seal_of["fingerprint"], json.dumps(doc).encode()))
+
+
+def _set_last_glyph(doc: dict, attr: str, encoded: object) -> None:
+    doc["values"].append(encoded)
+    doc["nodes"][-1]["attrs"][attr] = len(doc["values"]) - 1
 
 
 def _planted_pickle(entry: Path) -> None:
@@ -361,22 +367,21 @@ def _planted_pickle(entry: Path) -> None:
 
 
 def _unknown_class(entry: Path) -> None:
-    _replace_node(entry, lambda nodes: nodes[0].update({"class": "Popen"}))
+    _replace_node(entry, lambda doc: doc["nodes"][0].update({"class": "Popen"}))
 
 
 def _points_as_text(entry: Path) -> None:
-    _replace_node(entry, lambda nodes: nodes[-1]["attrs"].update(points="0 0 0"))
+    _replace_node(entry, lambda doc: _set_last_glyph(doc, "points", "0 0 0"))
 
 
 def _a_loop(entry: Path) -> None:
-    _replace_node(
-        entry, lambda nodes: nodes[-1]["attrs"].update(submobjects={"list": [{"node": 0}]})
-    )
+    loop = {"list": [{"node": 0}]}  # the last glyph holds the whole Text
+    _replace_node(entry, lambda doc: _set_last_glyph(doc, "submobjects", loop))
 
 
 def _bad_array(entry: Path) -> None:
     array = {"array": "object", "shape": [1], "raw": "AA==", "scalar": False}
-    _replace_node(entry, lambda nodes: nodes[-1]["attrs"].update(points=array))
+    _replace_node(entry, lambda doc: _set_last_glyph(doc, "points", array))
 
 
 TEXT_DAMAGE = [

@@ -64,4 +64,4 @@ def test_the_cache_holds_no_pickle(tmp_path: Path) -> None:
     (entry,) = tmp_path.iterdir()
     head, _, body = entry.read_bytes().partition(b"\n")
     assert json.loads(head)["name"] == entry.name
-    assert json.loads(body)[0]["class"] == "Text"  # plain JSON, read back by a fixed table
+    assert json.loads(body)["nodes"][0]["class"] == "Text"  # plain JSON, read back by a fixed table

@@ -39,6 +39,18 @@ class _Writer:
     def __init__(self) -> None:
         self.nodes: list[dict[str, Any]] = []
         self.index: dict[int, int] = {}  # id(object) -> its node
+        self.values: list[Any] = []  # each distinct attribute value once
+        self.value_index: dict[str, int] = {}  # its JSON -> its place in values
+
+    def shared(self, v: Any) -> int:
+        """The place of ``v`` in the value table: the glyphs of a Text share most of their
+        attributes, and reading each once makes a long caption several times faster."""
+        encoded = self.value(v)
+        text = json.dumps(encoded, sort_keys=True, allow_nan=False)
+        if text not in self.value_index:
+            self.value_index[text] = len(self.values)
+            self.values.append(encoded)
+        return self.value_index[text]
 
     def node(self, obj: object) -> int:
         if id(obj) not in self.index:
@@ -48,7 +60,7 @@ class _Writer:
             self.index[id(obj)] = len(self.nodes)
             entry: dict[str, Any] = {"class": name}
             self.nodes.append(entry)
-            entry["attrs"] = {k: self.value(v) for k, v in vars(obj).items()}
+            entry["attrs"] = {k: self.shared(v) for k, v in vars(obj).items()}
         return self.index[id(obj)]
 
     def value(self, v: Any) -> Any:
@@ -86,16 +98,19 @@ def text_to_json(text: Text) -> bytes:
     """The Text's whole state as JSON; FormError when it holds anything unexpected."""
     writer = _Writer()
     writer.node(text)
-    return json.dumps(writer.nodes, allow_nan=False, ensure_ascii=False).encode()
+    doc = {"values": writer.values, "nodes": writer.nodes}
+    return json.dumps(doc, allow_nan=False, ensure_ascii=False).encode()
 
 
 class _Reader:
-    def __init__(self, nodes: Any) -> None:
-        if not isinstance(nodes, list) or not nodes:
+    def __init__(self, doc: Any) -> None:
+        nodes, values = doc["nodes"], doc["values"]
+        if not isinstance(nodes, list) or not nodes or not isinstance(values, list):
             raise FormError("not a list of objects")
         self.raw = nodes
         self.objects = [self._blank(node) for node in nodes]
         self.arrays: dict[tuple[str, str, tuple[int, ...]], np.ndarray] = {}
+        self.values = [self.value(v) for v in values]
 
     @staticmethod
     def _blank(node: Any) -> Any:
@@ -107,8 +122,10 @@ class _Reader:
         return make(cls)
 
     def fill(self) -> None:
+        values = self.values
         for obj, node in zip(self.objects, self.raw, strict=True):
-            vars(obj).update({str(k): self.value(v) for k, v in node["attrs"].items()})
+            # Each object gets its own arrays and lists, as the built Text has.
+            vars(obj).update({str(k): _own(values[i]) for k, i in node["attrs"].items()})
 
     def value(self, v: Any) -> Any:
         if type(v) in SCALARS:
@@ -143,8 +160,21 @@ class _Reader:
             data = bytearray(binascii.a2b_base64(raw, strict_mode=True))  # writable, as built
             flat = np.frombuffer(data, dtype=DTYPES[dtype]).astype(dtype, copy=False)
             self.arrays[memo_key] = flat.reshape(shape)
-        array = self.arrays[memo_key].copy()
+        array = self.arrays[memo_key]
         return array[()] if v.get("scalar") is True else array
+
+
+def _own(value: Any) -> Any:
+    """A copy of a shared value that another object may change in place (an array, a list)."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, list):
+        return [_own(x) for x in value]
+    if isinstance(value, tuple):
+        return tuple(_own(x) for x in value)
+    if isinstance(value, dict):
+        return {k: _own(x) for k, x in value.items()}
+    return value  # numbers, strings, numpy scalars, enums, paths; objects are shared nodes
 
 
 def text_from_json(data: bytes) -> Text:
