@@ -43,6 +43,7 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "cache"
     monkeypatch.setenv("EXPLAIN_CACHE_DIR", str(root))
     monkeypatch.setattr(cache_store, "_warned", [])
+    monkeypatch.setattr(cache_store, "_swept", set())
     return root
 
 
@@ -268,6 +269,41 @@ def test_the_warning_names_the_folder_in_a_real_process(tmp_path: Path) -> None:
         "to it or own it; run 'chmod 700' on it (as its owner) or delete it"
     ]
     assert list((root / "traces").iterdir()) == []  # nor written into
+
+
+@pytest.mark.parametrize("kind", ["text", "lengths"])
+def test_the_other_caches_refuse_a_loose_folder_too(
+    cache: Path, kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from explain.scenes.kit.theme import DARK
+    from explain.scenes.kit.widgets.numbers import TextFactory
+    from explain.scenes.kit.widgets.text_cache import TextDiskCache
+
+    TextFactory(DARK, TextDiskCache()).text("−0.25", 24)
+    remember_seconds(SCENE, {}, 1.0, 3.0)
+    (cache / kind).chmod(0o777)
+    before = files_under(cache / kind)
+    if kind == "lengths":
+        assert remembered_seconds(SCENE, {}, 1.0) is None
+        remember_seconds(SCENE, {}, 1.0, 4.0)
+    else:
+        disk = TextDiskCache()
+        assert disk.get(("−0.25", 24.0, DARK.text, "NORMAL", DARK.font)) is None
+        TextFactory(DARK, disk).text("7", 24)  # built, and not stored there
+    assert files_under(cache / kind) == before
+    assert [r.name for r in caplog.records] == ["explain.cache"]
+
+
+def test_a_partial_left_by_a_killed_write_is_swept_once_old(cache: Path) -> None:
+    folder = cache / "traces"
+    folder.mkdir(parents=True, mode=0o700)
+    cache.chmod(0o700)
+    old, recent = folder / ".killed.json.abc.partial", folder / ".writing.json.def.partial"
+    for partial in (old, recent):
+        partial.write_bytes(b"half a trace")
+    os.utime(old, (1_000_000_000, 1_000_000_000))  # 2001: long dead
+    run_trace()  # a miss, so a write, the first of this process in that folder
+    assert not old.exists() and recent.exists()
 
 
 # --- full and read-only file systems ------------------------------------------------------

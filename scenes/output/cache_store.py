@@ -13,7 +13,8 @@ read and written so that nothing on disk is trusted blindly.
   link and without blocking on a pipe; any failure is a miss.
 - a write goes through a hidden temporary file in the same folder, moved into place whole,
   and removed whatever happens: a full or read-only disk only costs speed, never leaves a
-  ``.partial`` file behind.
+  ``.partial`` file behind. One left by a process killed mid-write is removed by the next
+  process that writes there, once it is an hour old.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import logging
 import os
 import stat
 import tempfile
+import time
 from pathlib import Path
 
 from explain.scenes.output.paths import cache_root
@@ -36,6 +38,10 @@ LOOSE_BITS = stat.S_IWGRP | stat.S_IWOTH
 # A seal line is a few hundred bytes; more than this is not one of ours.
 MAX_SEAL_BYTES = 4096
 _warned: list[str] = []  # at most one warning per process (a render reads hundreds of entries)
+# A write takes milliseconds: a temporary file this old was left by a process killed
+# mid-write (SIGKILL, a power cut), never one still being written.
+STALE_PARTIAL_SECONDS = 3600
+_swept: set[Path] = set()  # folders already swept by this process
 
 
 def _warn_once(message: str) -> None:
@@ -140,6 +146,7 @@ class CacheFolder:
             fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{name}.", suffix=".partial")
         except OSError:
             return
+        self._sweep_once()
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(seal(name, fingerprint, body))
@@ -149,3 +156,16 @@ class CacheFolder:
         finally:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)  # already gone when it was moved into place
+
+    def _sweep_once(self) -> None:
+        """Remove the temporary files of writes killed long ago (once per process)."""
+        if self.folder in _swept:
+            return
+        _swept.add(self.folder)
+        now = time.time()
+        with contextlib.suppress(OSError):
+            for item in os.scandir(self.folder):
+                if item.name.startswith(".") and item.name.endswith(".partial"):
+                    with contextlib.suppress(OSError):
+                        if now - item.stat(follow_symlinks=False).st_mtime > STALE_PARTIAL_SECONDS:
+                            os.unlink(item.path)
