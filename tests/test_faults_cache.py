@@ -306,6 +306,17 @@ def test_a_partial_left_by_a_killed_write_is_swept_once_old(cache: Path) -> None
     assert not old.exists() and recent.exists()
 
 
+def test_a_trace_too_large_to_be_read_back_is_not_stored(
+    cache: Path, monkeypatch: pytest.MonkeyPatch, fresh: dict[str, object]
+) -> None:
+    from explain.scenes.app import trace_cache
+
+    monkeypatch.setattr(trace_cache, "MAX_TRACE_BYTES", 1000)  # conv-stride's is about 4 KB
+    printed, _ = run_trace()
+    assert printed == fresh
+    assert not (cache / "traces").exists() or list((cache / "traces").iterdir()) == []
+
+
 # --- full and read-only file systems ------------------------------------------------------
 
 

@@ -123,6 +123,8 @@ class TraceCache:
 
     def put(self, key: str, trace: Trace) -> None:
         body = trace.to_json().encode()
+        if len(body) > MAX_TRACE_BYTES:  # it would never be read back
+            return
         self.store.store(f"{key}.json", computation_fingerprint(), body)
 
 
