@@ -14,10 +14,9 @@ import json
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-from explain.scenes.output.paths import cache_root
+from explain.scenes.output.cache_store import CacheFolder
 
 # Redraw the bar at most this often, from the drawing thread itself. rich's own refresh
 # thread (10 a second) cost 2 to 4 % of a render's wall time on a loaded machine: a redraw
@@ -27,26 +26,32 @@ from explain.scenes.output.paths import cache_root
 REFRESH_SECONDS = 0.5
 
 
-def _length_file(name: str, params: dict[str, Any], speed: float) -> Path:
+# The seconds are a short decimal; a sealed entry holding more is not one of ours.
+MAX_LENGTH_BYTES = 64
+LENGTH_FORM = "seconds 1"  # the fingerprint of an entry: bump if the body changes
+
+
+def _length_entry(name: str, params: dict[str, Any], speed: float) -> str:
     key = json.dumps({"scene": name, "params": params, "speed": speed}, sort_keys=True)
-    return cache_root() / "lengths" / hashlib.sha256(key.encode()).hexdigest()
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def remembered_seconds(name: str, params: dict[str, Any], speed: float) -> float | None:
-    """How long the scene lasted last time; None when unknown or the file is damaged."""
+    """How long the scene lasted last time; None when unknown or the entry is damaged."""
+    body = CacheFolder.named("lengths").load(
+        _length_entry(name, params, speed), LENGTH_FORM, MAX_LENGTH_BYTES
+    )
     try:
-        seconds = float(_length_file(name, params, speed).read_text())
-    except (OSError, ValueError):
+        seconds = float(body.decode("ascii")) if body is not None else None
+    except ValueError:  # not a number, not ASCII
         return None
-    return seconds if 0 < seconds < 24 * 3600 else None
+    return seconds if seconds is not None and 0 < seconds < 24 * 3600 else None
 
 
 def remember_seconds(name: str, params: dict[str, Any], speed: float, seconds: float) -> None:
     """Keep the scene's length for the next render's total; a failure only loses the total."""
-    path = _length_file(name, params, speed)
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"{seconds:.6f}")
+    body = f"{seconds:.6f}".encode()
+    CacheFolder.named("lengths").store(_length_entry(name, params, speed), LENGTH_FORM, body)
 
 
 class FrameBar:

@@ -7,16 +7,17 @@ or after changing how a scene draws). A trace is looked up by the scene's name, 
 mlcore's source, the registry (scene defaults) and the torch and numpy versions. Only a
 trace that its torch verifier accepted is stored, so a hit is as checked as a fresh build.
 
-Files are JSON written by explain into the user's cache folder (see ``cache_root``); one
-that does not parse, or names another scene, is a miss. Delete the folder freely.
+Files are sealed JSON (scenes/output/cache_store.py): each carries its key, the
+fingerprint and a SHA-256 of the trace, checked on every read, in a folder only the user
+may write. One that is damaged, edited, renamed, too large, of the wrong shape or names
+another scene is a miss: the trace is built, verified and stored again. Delete the folder
+freely.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from functools import cache
 from importlib import metadata
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from explain.mlcore.trace import Trace
 from explain.scenes.app.sources import PACKAGE_ROOT, relative_name, source_files
-from explain.scenes.output.paths import cache_root
+from explain.scenes.output.cache_store import CacheFolder
 
 if TYPE_CHECKING:
     from explain.scenes.registry import SceneEntry
@@ -33,7 +34,9 @@ if TYPE_CHECKING:
 # Larger pictures are refused by mlcore/image.py anyway (its MAX_FILE_BYTES).
 MAX_HASHED_BYTES = 100_000_000
 # Bump when the stored form changes, so that old files are not read.
-TRACE_FORMAT = 1
+TRACE_FORMAT = 2
+# The largest default trace is under a megabyte; a file far larger is not one of ours.
+MAX_TRACE_BYTES = 64_000_000
 
 
 @cache
@@ -105,31 +108,36 @@ class TraceCache:
     """Traces by ``trace_key``; a failure to read or write only means a miss."""
 
     def __init__(self, folder: Path | None = None) -> None:
-        self.folder = folder or cache_root() / "traces"
-
-    def _path(self, key: str) -> Path:
-        return self.folder / f"{key}.json"
+        self.store = CacheFolder(folder) if folder else CacheFolder.named("traces")
+        self.folder = self.store.folder
 
     def get(self, key: str, scene: str) -> Trace | None:
-        try:
-            trace = Trace.from_json(self._path(key).read_text(encoding="utf-8"))
-        except (OSError, ValueError, KeyError, TypeError):
+        body = self.store.load(f"{key}.json", computation_fingerprint(), MAX_TRACE_BYTES)
+        if body is None:
             return None
-        return trace if trace.scene == scene else None
+        try:
+            doc = json.loads(body)
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, nested too deep
+            return None
+        return trace_of_shape(doc, scene)
 
     def put(self, key: str, trace: Trace) -> None:
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".partial")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    fh.write(trace.to_json())
-                os.replace(tmp, self._path(key))
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-        except OSError:
-            return  # a read-only or full disk only costs speed
+        body = trace.to_json().encode()
+        if len(body) > MAX_TRACE_BYTES:  # it would never be read back
+            return
+        self.store.store(f"{key}.json", computation_fingerprint(), body)
+
+
+def trace_of_shape(doc: object, scene: str) -> Trace | None:
+    """The trace in ``doc`` if it has a trace's shape and names ``scene``, else None."""
+    if not isinstance(doc, dict) or doc.get("scene") != scene:
+        return None
+    parts = (doc.get("params"), doc.get("tensors"), doc.get("steps"))
+    if not (isinstance(parts[0], dict) and isinstance(parts[1], dict)):
+        return None
+    if not isinstance(parts[2], list) or not all(isinstance(s, dict) for s in parts[2]):
+        return None
+    return Trace.from_dict(doc)
 
 
 def verified_trace(
