@@ -253,12 +253,12 @@ def _render_one(
     preview: bool = False,
 ) -> None:
     from explain.scenes.api import RenderError, render_entry
-    from explain.scenes.output.files import default_output
+    from explain.scenes.output.files import default_output, interrupted_message
 
     try:
         result = render_entry(entry, parse_assignments(sets), out, options, force, verify)
-    except KeyboardInterrupt:
-        raise fail("interrupted; no file was written", 130) from None
+    except KeyboardInterrupt:  # held back while files move: the message says what was written
+        raise fail(interrupted_message(), 130) from None
     except RenderError as err:  # ours, not the user's: one line, exit 1
         raise fail(str(err), 1) from None
     out = out or default_output(entry.name, options.fmt)
@@ -400,7 +400,7 @@ def slides(
     from explain.scenes.api import trace_text
     from explain.scenes.app.render import RenderOptions, check_options
     from explain.scenes.app.slides import SLIDE_FORMATS, render_slides
-    from explain.scenes.output.files import OutputError
+    from explain.scenes.output.files import OutputError, interrupted_message
 
     entry = get(name)
     options = RenderOptions(quality=quality, fmt="mp4", theme=theme, lang=lang)
@@ -415,7 +415,7 @@ def slides(
     try:
         render_slides(entry, trace_, out, options, fmt=fmt)
     except KeyboardInterrupt:
-        raise fail("interrupted; no file was written", 130) from None
+        raise fail(interrupted_message(), 130) from None
     size = f"{out.stat().st_size / 1024:.0f} KB"
     if fmt == "pptx":
         typer.echo(f"wrote {out} ({size}): one slide per step, each clip plays on entry")
@@ -497,7 +497,7 @@ def _lecture_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from explain.scenes.app.lecture import LectureRenderError
         from explain.scenes.app.lecture_file import LectureError
-        from explain.scenes.output.files import OutputError
+        from explain.scenes.output.files import OutputError, interrupted_message
         from explain.scenes.output.join import JoinError
 
         try:
@@ -509,7 +509,7 @@ def _lecture_errors(func: F) -> F:
         except (LectureRenderError, JoinError) as err:
             raise fail(f"lecture failed, previous files kept: {err}", 1) from None
         except KeyboardInterrupt:
-            raise fail("interrupted; the previous lecture files are unchanged", 130) from None
+            raise fail(interrupted_message(), 130) from None
         except Exception as err:  # a title card or a probe: ours, not the user's
             message = f"{type(err).__name__}: {str(err)[:200]}"
             raise fail(f"lecture failed, previous files kept: {message}", 1) from None

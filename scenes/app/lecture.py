@@ -239,15 +239,23 @@ def _stage_gifs(
 
 def _install(gifs: Path | None, gif_dir: Path, staged: list[tuple[Path, Path]]) -> None:
     """Move the new GIF folder (if any) and files into place; the old folder goes last."""
+    from explain.scenes.output.files import record_written, signals_held
+
     old = gif_dir.with_name(f".{gif_dir.name}.old")
     shutil.rmtree(old, ignore_errors=True)
-    if gifs is not None:
-        if gif_dir.exists():
-            os.replace(gif_dir, old)
-        os.replace(gifs, gif_dir)
-    for src, dest in staged:
+    for src, _ in staged:
         os.chmod(src, 0o644)
-        os.replace(src, dest)
+    # Renames only, with SIGINT/SIGTERM held back, so an interrupted lecture says truly
+    # whether its files were replaced.
+    with signals_held() as written:
+        if gifs is not None:
+            if gif_dir.exists():
+                os.replace(gif_dir, old)
+            os.replace(gifs, gif_dir)
+            record_written(written, gif_dir)
+        for src, dest in staged:
+            os.replace(src, dest)
+            record_written(written, dest)
     shutil.rmtree(old, ignore_errors=True)
 
 
