@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
-from explain.scenes.output.files import OutputError
+from explain.scenes.output.errors import OutputError
 
 DEFAULT_NAME_MAX, DEFAULT_PATH_MAX = 255, 4096
 

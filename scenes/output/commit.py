@@ -29,11 +29,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from explain.scenes.output.checks import check_destinations
-from explain.scenes.output.files import OutputError, record_written, signals_held
+from explain.scenes.output.files import (
+    TEMP_PREFIX,
+    TEMP_SUFFIX,
+    OutputError,
+    record_written,
+    signals_held,
+)
 from explain.scenes.output.stamp import FileDigest, encode_stamp
 
-TEMP_PREFIX = ".explain-"  # then "{pid}-{random}.partial": the pid lets a later commit clean up
-TEMP_SUFFIX = ".partial"
 _CHUNK = 1 << 20
 
 

@@ -13,12 +13,15 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+from explain.scenes.output.checks import check_destinations
+from explain.scenes.output.errors import OutputError
 from explain.scenes.output.paths import DEFAULT_OUTPUT_DIR
 
-
-class OutputError(ValueError):
-    """An output path or option the user gave is not usable; the message is one line."""
+__all__ = ["OutputError", "check_output_path", "default_output", "write_atomic"]
+TEMP_PREFIX = ".explain-"  # then "{pid}-{random}.partial": a later commit cleans up after a kill
+TEMP_SUFFIX = ".partial"
 
 
 class CommitInterrupted(KeyboardInterrupt):
@@ -30,7 +33,7 @@ class CommitInterrupted(KeyboardInterrupt):
         self.written = written
 
 
-HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+HELD = (signal.SIGINT, signal.SIGTERM)
 _journal: list[Path] = []  # every file this process moved into place, in order
 
 
@@ -38,20 +41,37 @@ _journal: list[Path] = []  # every file this process moved into place, in order
 def signals_held() -> Iterator[list[Path]]:
     """SIGINT and SIGTERM wait until the moves inside are done; each move is appended to
     the list yielded (and to this process's journal) with :func:`record_written`. A signal
-    that arrived meanwhile then raises CommitInterrupted. Python runs handlers in the main
-    thread only, so elsewhere nothing needs holding."""
+    that arrived meanwhile is then handled as it would have been, a KeyboardInterrupt
+    becoming CommitInterrupted. Python runs signal handlers in the main thread only (a
+    thread's mask would not do: the encoders' threads would take the signal), so the
+    handlers are swapped for one that only notes the signal; elsewhere nothing is held."""
     written: list[Path] = []
     if threading.current_thread() is not threading.main_thread():
         yield written
         return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, HELD_SIGNALS)
+    caught: list[signal.Signals] = []
+    old = {
+        sig: signal.signal(sig, lambda signum, _: caught.append(signal.Signals(signum)))
+        for sig in HELD
+    }
     try:
         yield written
     finally:
+        for sig, handler in old.items():
+            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
+        if caught:
+            _deliver(caught[0], old[caught[0]], written)
+
+
+def _deliver(sig: int, handler: Any, written: list[Path]) -> None:
+    """The signal held back, handled now as its handler says."""
+    if callable(handler):
         try:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)  # runs a pending handler
+            handler(sig, None)
         except KeyboardInterrupt:
             raise CommitInterrupted(list(written)) from None
+    elif handler in (signal.SIG_DFL, None):
+        signal.raise_signal(sig)
 
 
 def record_written(written: list[Path], dest: Path) -> None:
@@ -93,6 +113,7 @@ def check_output_path(path: Path, fmt: str) -> Path:
     writable = folder if folder.is_dir() else creatable_parent(folder)
     if not os.access(writable, os.W_OK):
         raise OutputError(f"--out: folder {str(writable)[:80]!r} is not writable")
+    check_destinations([path])
     return path
 
 
@@ -106,9 +127,15 @@ def creatable_parent(folder: Path) -> Path:
 
 def write_atomic(dest: Path, data: bytes) -> None:
     """Write bytes to ``dest`` through a temporary file in the same folder (made if missing:
-    ``check_output_path`` allowed it)."""
-    dest.parent.mkdir(exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent)
+    ``check_output_path`` allowed it). The temporary name is short and fixed in length, so
+    any name the file system takes for ``dest`` works."""
+    try:
+        dest.parent.mkdir(exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=TEMP_SUFFIX, dir=dest.parent
+        )
+    except OSError as err:
+        raise OutputError(f"cannot write {str(dest)[:80]!r}: {err.strerror}") from None
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -117,5 +144,7 @@ def write_atomic(dest: Path, data: bytes) -> None:
         with signals_held() as written:
             os.replace(tmp, dest)
             record_written(written, dest)
+    except OSError as err:
+        raise OutputError(f"cannot write {str(dest)[:80]!r}: {err.strerror}") from None
     finally:
         tmp.unlink(missing_ok=True)
