@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
-from explain.scenes.output.errors import OutputError
+from explain.scenes.output.errors import OutputError, shown
 
 DEFAULT_NAME_MAX, DEFAULT_PATH_MAX = 255, 4096
 
@@ -32,7 +32,7 @@ def check_destinations(dests: Sequence[Path], out: Path | None = None) -> None:
 def _check_text(dest: Path) -> None:
     """Control characters (a newline, an escape) would break the one-line reports."""
     if any(unicodedata.category(ch) == "Cc" for ch in str(dest)):
-        raise OutputError(f"--out: {str(dest)[:80]!r} holds a control character; rename it")
+        raise OutputError(f"--out: {shown(dest)} holds a control character; rename it")
 
 
 def _check_length(dest: Path, out: Path, longest: int) -> None:
@@ -61,17 +61,17 @@ def _check_place(dest: Path) -> None:
     except FileNotFoundError:
         mode = None
     except OSError as err:
-        raise OutputError(f"--out: cannot use {str(dest)[:80]!r}: {err.strerror}") from None
+        raise OutputError(f"--out: cannot use {shown(dest)}: {err.strerror}") from None
     if mode is not None and stat.S_ISDIR(mode):
-        raise OutputError(f"--out: {str(dest)[:80]!r} is a folder; cannot write a file there")
+        raise OutputError(f"--out: {shown(dest)} is a folder; cannot write a file there")
     if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
-        raise OutputError(f"--out: {str(dest)[:80]!r} exists and is not a regular file")
+        raise OutputError(f"--out: {shown(dest)} exists and is not a regular file")
     folder = dest.parent if str(dest.parent) else Path(".")
     if folder.exists() and not folder.is_dir():
-        raise OutputError(f"--out: {str(folder)[:80]!r} is a file, not a folder")
+        raise OutputError(f"--out: {shown(folder)} is a file, not a folder")
     writable = folder if folder.is_dir() else _existing_ancestor(folder)
     if not os.access(writable, os.W_OK):
-        raise OutputError(f"--out: folder {str(writable)[:80]!r} is not writable")
+        raise OutputError(f"--out: folder {shown(writable)} is not writable")
 
 
 def _existing_ancestor(folder: Path) -> Path:

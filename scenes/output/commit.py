@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from explain.scenes.output.checks import check_destinations
+from explain.scenes.output.errors import shown
 from explain.scenes.output.files import (
     TEMP_PREFIX,
     TEMP_SUFFIX,
@@ -67,7 +68,7 @@ def commit_set(files: Sequence[Staged], stamp: Path, key: str) -> list[Path]:
         stamp_tmp = _temp_with(stamp.parent, encode_stamp(key, digests), temps)
         _swap(moves, stamp, stamp_tmp)
     except OSError as err:
-        raise OutputError(f"--out: cannot write {str(folders[0])[:80]!r}: {err.strerror}") from None
+        raise OutputError(f"--out: cannot write {shown(folders[0])}: {err.strerror}") from None
     finally:
         for tmp in temps:
             tmp.unlink(missing_ok=True)
@@ -110,7 +111,7 @@ def _make_folder(folder: Path) -> None:
     try:
         folder.mkdir(exist_ok=True)
     except OSError as err:
-        raise OutputError(f"--out: cannot create {str(folder)[:80]!r}: {err.strerror}") from None
+        raise OutputError(f"--out: cannot create {shown(folder)}: {err.strerror}") from None
 
 
 def _temp_name(folder: Path) -> Path:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from explain.scenes.output.checks import check_destinations
-from explain.scenes.output.errors import OutputError
+from explain.scenes.output.errors import OutputError, shown
 from explain.scenes.output.paths import DEFAULT_OUTPUT_DIR
 
 __all__ = ["OutputError", "check_output_path", "default_output", "write_atomic"]
@@ -104,15 +104,15 @@ def check_output_path(path: Path, fmt: str) -> Path:
     first finished file is written, so a render that fails leaves no folder behind.
     """
     if path.suffix.lower() != f".{fmt}":
-        raise OutputError(f"--out: a {fmt} render must end in .{fmt} (got {str(path)[:80]!r})")
+        raise OutputError(f"--out: a {fmt} render must end in .{fmt} (got {shown(path)})")
     if path.is_dir():
-        raise OutputError(f"--out: {str(path)[:80]!r} is a directory; give a file name")
+        raise OutputError(f"--out: {shown(path)} is a directory; give a file name")
     folder = path.parent if str(path.parent) else Path(".")
     if folder.exists() and not folder.is_dir():
-        raise OutputError(f"--out: {str(folder)[:80]!r} is a file, not a folder")
+        raise OutputError(f"--out: {shown(folder)} is a file, not a folder")
     writable = folder if folder.is_dir() else creatable_parent(folder)
     if not os.access(writable, os.W_OK):
-        raise OutputError(f"--out: folder {str(writable)[:80]!r} is not writable")
+        raise OutputError(f"--out: folder {shown(writable)} is not writable")
     check_destinations([path])
     return path
 
@@ -121,7 +121,7 @@ def creatable_parent(folder: Path) -> Path:
     """The existing parent under which the missing ``folder`` may be made, or OutputError."""
     parent = folder.absolute().parent
     if not parent.is_dir() or parent == parent.parent:
-        raise OutputError(f"--out: folder {str(folder)[:80]!r} does not exist")
+        raise OutputError(f"--out: folder {shown(folder)} does not exist")
     return parent
 
 
@@ -135,7 +135,7 @@ def write_atomic(dest: Path, data: bytes) -> None:
             prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=TEMP_SUFFIX, dir=dest.parent
         )
     except OSError as err:
-        raise OutputError(f"cannot write {str(dest)[:80]!r}: {err.strerror}") from None
+        raise OutputError(f"cannot write {shown(dest)}: {err.strerror}") from None
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -145,6 +145,6 @@ def write_atomic(dest: Path, data: bytes) -> None:
             os.replace(tmp, dest)
             record_written(written, dest)
     except OSError as err:
-        raise OutputError(f"cannot write {str(dest)[:80]!r}: {err.strerror}") from None
+        raise OutputError(f"cannot write {shown(dest)}: {err.strerror}") from None
     finally:
         tmp.unlink(missing_ok=True)
