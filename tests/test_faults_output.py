@@ -363,6 +363,15 @@ def test_a_name_too_long_for_the_set_is_one_line_before_rendering(
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("command", ["trace", "slides", "plot"])
+def test_other_commands_refuse_a_name_too_long_in_one_line(tmp_path: Path, command: str) -> None:
+    suffix = {"trace": ".json", "slides": ".html", "plot": ".png"}[command]
+    scene = "linear-loss" if command == "plot" else "conv"
+    for out in (tmp_path / ("b" * 260 + suffix), tmp_path / ("c" * 260) / f"x{suffix}"):
+        assert_usage_error(run(command, scene, "--out", str(out)), "--out", "too long")
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize(
     ("target", "words"),
     [

@@ -21,12 +21,19 @@ DEFAULT_NAME_MAX, DEFAULT_PATH_MAX = 255, 4096
 def check_destinations(dests: Sequence[Path], out: Path | None = None) -> None:
     """Raise OutputError for the first destination that cannot be written; ``out`` is the
     name the user gave (the error says how long it may be)."""
+    check_names(dests, out)
+    for dest in dests:
+        _check_place(dest)
+
+
+def check_names(dests: Sequence[Path], out: Path | None = None) -> None:
+    """The names alone: printable, and short enough for the file system (checked first, as
+    a name too long makes every other look at the path fail)."""
     out = out or dests[0]
     longest = max(len(os.fsencode(d.name)) for d in dests)
     for dest in dests:
         _check_text(dest)
         _check_length(dest, out, longest)
-        _check_place(dest)
 
 
 def _check_text(dest: Path) -> None:
@@ -41,10 +48,10 @@ def _check_length(dest: Path, out: Path, longest: int) -> None:
     path_max = _pathconf(folder, "PC_PATH_MAX", DEFAULT_PATH_MAX)
     extra = longest - len(os.fsencode(out.name))  # the stamp's name beside out's
     if len(os.fsencode(dest.name)) > name_max:
+        why = ", as explain also writes a stamp named after it" if extra else ""
         raise OutputError(
             f"--out: the file name {out.name[:40]!r}... is too long for this file system"
-            f" ({len(os.fsencode(out.name))} bytes; at most {name_max - extra}, as explain"
-            " also writes a stamp named after it)"
+            f" ({len(os.fsencode(out.name))} bytes; at most {name_max - extra}{why})"
         )
     for part in dest.parent.absolute().parts:
         if len(os.fsencode(part)) > name_max:
@@ -67,18 +74,25 @@ def _check_place(dest: Path) -> None:
     if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
         raise OutputError(f"--out: {shown(dest)} exists and is not a regular file")
     folder = dest.parent if str(dest.parent) else Path(".")
-    if folder.exists() and not folder.is_dir():
+    if os.path.lexists(folder) and not _is_dir(folder):
         raise OutputError(f"--out: {shown(folder)} is a file, not a folder")
-    writable = folder if folder.is_dir() else _existing_ancestor(folder)
+    writable = folder if _is_dir(folder) else _existing_ancestor(folder)
     if not os.access(writable, os.W_OK):
         raise OutputError(f"--out: folder {shown(writable)} is not writable")
 
 
 def _existing_ancestor(folder: Path) -> Path:
     path = folder.absolute()
-    while not path.is_dir() and path != path.parent:
+    while not _is_dir(path) and path != path.parent:
         path = path.parent
     return path
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return stat.S_ISDIR(os.stat(path).st_mode)
+    except (OSError, ValueError):  # missing, a name too long, a loop of links
+        return False
 
 
 def _pathconf(folder: Path, name: str, default: int) -> int:

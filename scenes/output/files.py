@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from explain.scenes.output.checks import check_destinations
+from explain.scenes.output.checks import check_destinations, check_names
 from explain.scenes.output.errors import OutputError, shown
 from explain.scenes.output.paths import DEFAULT_OUTPUT_DIR
 
@@ -105,6 +105,7 @@ def check_output_path(path: Path, fmt: str) -> Path:
     """
     if path.suffix.lower() != f".{fmt}":
         raise OutputError(f"--out: a {fmt} render must end in .{fmt} (got {shown(path)})")
+    check_names([path])
     if path.is_dir():
         raise OutputError(f"--out: {shown(path)} is a directory; give a file name")
     folder = path.parent if str(path.parent) else Path(".")
