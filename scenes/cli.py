@@ -217,6 +217,9 @@ def render(
         subtitles=subtitles, notes_gif=notes_gif, speed=speed,
     )  # fmt: skip
     if all_:
+        from explain.scenes.output.checks import check_folder
+
+        check_folder(out_dir, "--out-dir")
         if name is not None or out is not None or set_ or preview:
             raise OutputError(
                 "--all: renders every scene with its defaults; give no NAME, --out, --set or"
@@ -623,12 +626,14 @@ def course(
         write_course_index,
     )
     from explain.scenes.app.lecture_file import read_lecture
+    from explain.scenes.output.checks import check_folder
     from explain.scenes.output.files import OutputError
 
     files = sorted(lecture_dir(lang).glob("*.toml")) if lang.isalpha() else []
     if not files:
         raise OutputError(f"--lang: no lecture files for {lang[:20]!r} (en and zh ship)")
     _check_jobs(jobs)
+    check_folder(out_dir, "--out-dir")
     lectures = [(read_lecture(f), out_dir / f"{f.stem}.mp4") for f in files]  # all checked first
     settings = [  # and every option, before any folder is made or any work starts
         _lecture_options(lec, quality, theme, lang, jobs=jobs, video=not notes_only, force=force)

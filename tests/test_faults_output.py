@@ -352,7 +352,10 @@ def test_a_folder_where_the_srt_goes_is_found_before_rendering(
 
 @pytest.mark.parametrize(
     ("name_bytes", "words"),
-    [(255, ["--out", "too long", "at most 242"]), (243, ["--out", "too long", "stamp"])],
+    [
+        (255, ["--out", "too long", "at most 242"]),
+        (243, ["--out", "too long", "at most 242", "named after it"]),
+    ],
 )
 def test_a_name_too_long_for_the_set_is_one_line_before_rendering(
     tmp_path: Path, no_render: None, name_bytes: int, words: list[str]
@@ -369,6 +372,16 @@ def test_other_commands_refuse_a_name_too_long_in_one_line(tmp_path: Path, comma
     scene = "linear-loss" if command == "plot" else "conv"
     for out in (tmp_path / ("b" * 260 + suffix), tmp_path / ("c" * 260) / f"x{suffix}"):
         assert_usage_error(run(command, scene, "--out", str(out)), "--out", "too long")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_folder_and_lecture_names_too_long_are_one_line(tmp_path: Path) -> None:
+    too_long = str(tmp_path / ("e" * 260))
+    for args in (["render", "--all", "--out-dir", too_long], ["course", "--out-dir", too_long]):
+        assert_usage_error(run(*args), "--out-dir", "too long")
+    lecture = sorted((Path(__file__).parents[1] / "lectures" / "en").glob("*.toml"))[0]
+    out = str(tmp_path / ("f" * 250 + ".mp4"))  # fits, but its notes folder would not
+    assert_usage_error(run("lecture", str(lecture), "--out", out), "--out", "too long")
     assert list(tmp_path.iterdir()) == []
 
 

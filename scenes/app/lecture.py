@@ -285,9 +285,15 @@ def resolve_options(
 
 
 def check_video_path(video: Path) -> None:
+    """The lecture's files are named after the video; the longest, the old notes folder
+    kept during the swap, must fit the file system too."""
+    from explain.scenes.output.checks import check_names
     from explain.scenes.output.files import check_output_path
 
     check_output_path(video, "mp4")
+    paths = LecturePaths(video)
+    old_notes = paths.gif_dir.with_name(f".{paths.gif_dir.name}.old")
+    check_names([video, paths.cache, paths.notes, paths.gif_dir, old_notes], video)
     if video.stem.startswith("."):
         raise OutputError("--out: the file name must not start with a dot")
 

@@ -36,6 +36,16 @@ def check_names(dests: Sequence[Path], out: Path | None = None) -> None:
         _check_length(dest, out, longest)
 
 
+def check_folder(folder: Path, option: str) -> None:
+    """A folder the user names (``--out-dir``): printable, each name short enough."""
+    if any(unicodedata.category(ch) == "Cc" for ch in str(folder)):
+        raise OutputError(f"{option}: {shown(folder)} holds a control character; rename it")
+    name_max = _pathconf(_existing_ancestor(folder), "PC_NAME_MAX", DEFAULT_NAME_MAX)
+    for part in folder.absolute().parts:
+        if len(os.fsencode(part)) > name_max:
+            raise OutputError(f"{option}: the folder name {part[:40]!r}... is too long")
+
+
 def _check_text(dest: Path) -> None:
     """Control characters (a newline, an escape) would break the one-line reports."""
     if any(unicodedata.category(ch) == "Cc" for ch in str(dest)):
@@ -48,7 +58,7 @@ def _check_length(dest: Path, out: Path, longest: int) -> None:
     path_max = _pathconf(folder, "PC_PATH_MAX", DEFAULT_PATH_MAX)
     extra = longest - len(os.fsencode(out.name))  # the stamp's name beside out's
     if len(os.fsencode(dest.name)) > name_max:
-        why = ", as explain also writes a stamp named after it" if extra else ""
+        why = ", as explain also writes files named after it, longer" if extra else ""
         raise OutputError(
             f"--out: the file name {out.name[:40]!r}... is too long for this file system"
             f" ({len(os.fsencode(out.name))} bytes; at most {name_max - extra}{why})"
