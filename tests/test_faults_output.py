@@ -386,6 +386,32 @@ def test_folder_and_lecture_names_too_long_are_one_line(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    "args",
+    [
+        ["course", "--quality", ""],
+        ["course", "--theme", " "],
+        ["course", "--jobs", "0"],
+        ["course", "--out-dir", "x", "--jobs", "0"],
+        ["lecture", "LECTURE", "--lang", ""],
+        ["lecture", "LECTURE", "--jobs", "17"],
+        ["plot", "linear-loss", "--lang", " "],
+        ["plot", "conv", "--out", "x.png"],
+        ["slides", "conv", "--format", "nan"],
+        ["render", "conv", "--format", "png", "--at", "nan"],
+    ],
+)
+def test_every_bad_option_is_refused_before_any_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_render: None, args: list[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    lecture = sorted((Path(__file__).parents[1] / "lectures" / "en").glob("*.toml"))[0]
+    result = run(*[str(lecture) if a == "LECTURE" else a for a in args])
+    assert_usage_error(result)
+    assert result.stdout == ""  # not even a lecture's title: nothing started
+    assert list(tmp_path.iterdir()) == []  # no folder made
+
+
+@pytest.mark.parametrize(
     ("target", "words"),
     [
         ("new\nline.mp4", ["control character"]),

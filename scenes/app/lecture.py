@@ -276,9 +276,10 @@ def resolve_options(
     from explain.scenes.app.render import check_options
 
     options = RenderOptions(
-        quality=quality or lecture.quality or "low",
-        theme=theme or lecture.theme or "dark",
-        lang=lang or lecture.lang or "en",
+        # An option given, even empty, is checked: only an absent one falls back.
+        quality=quality if quality is not None else lecture.quality or "low",
+        theme=theme if theme is not None else lecture.theme or "dark",
+        lang=lang if lang is not None else lecture.lang or "en",
     )
     check_options(options)
     return replace(options, fmt="mp4")
