@@ -131,6 +131,21 @@ def test_a_tampered_file_of_the_set_is_not_up_to_date(
     assert vouched_files(out, "key-old") is None
 
 
+def test_files_of_the_old_set_the_new_one_lacks_are_removed_unless_changed(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    out = commit_tagged(folder, "old")
+    out.with_suffix(".vtt").write_text("the user's own file now")
+    new = tmp_path / "media-new"
+    new.mkdir()
+    (new / "v").write_bytes(b"a video without captions")
+    commit_set([Staged(new / "v", out)], stamp_path(out), "key-new")
+    assert sorted(p.name for p in folder.iterdir()) == [".a.mp4.explain-key", "a.mp4", "a.vtt"]
+    assert vouched_files(out, "key-new") is not None
+
+
 def write_json(path: Path, doc: Any) -> None:
     path.write_text(json.dumps(doc))
 

@@ -37,7 +37,7 @@ from explain.scenes.output.files import (
     record_written,
     signals_held,
 )
-from explain.scenes.output.stamp import FileDigest, encode_stamp
+from explain.scenes.output.stamp import FileDigest, encode_stamp, holds, read_stamp
 
 _CHUNK = 1 << 20
 
@@ -79,10 +79,12 @@ def _swap(moves: list[tuple[Path, Path]], stamp: Path, stamp_tmp: Path) -> None:
     """The commit itself: stamp out, files in, stamp in; renames only."""
     with _folder_lock(stamp.parent), signals_held() as written:
         try:
+            previous = read_stamp(stamp)
             stamp.unlink(missing_ok=True)
             for tmp, dest in moves:
                 os.replace(tmp, dest)
                 record_written(written, dest)
+            _remove_left_over(previous, stamp.parent, {dest.name for _, dest in moves})
             os.replace(stamp_tmp, stamp)
         except OSError as err:
             if not written:
@@ -92,6 +94,17 @@ def _swap(moves: list[tuple[Path, Path]], stamp: Path, stamp_tmp: Path) -> None:
                 f"--out: {err.strerror} while moving files into place; written without a"
                 f" stamp: {names}"
             ) from None
+
+
+def _remove_left_over(
+    previous: tuple[str, list[FileDigest]] | None, folder: Path, kept: set[str]
+) -> None:
+    """Files of the previous set that the new one does not have (a video's old captions):
+    they would pass for the new set's. Only bytes the old stamp vouched for are removed,
+    never a file someone else put there since."""
+    for old in previous[1] if previous else []:
+        if old.name not in kept and holds(folder, old):
+            (folder / old.name).unlink(missing_ok=True)
 
 
 @contextmanager
