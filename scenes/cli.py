@@ -217,6 +217,9 @@ def render(
         subtitles=subtitles, notes_gif=notes_gif, speed=speed,
     )  # fmt: skip
     if all_:
+        from explain.scenes.output.checks import check_folder
+
+        check_folder(out_dir, "--out-dir")
         if name is not None or out is not None or set_ or preview:
             raise OutputError(
                 "--all: renders every scene with its defaults; give no NAME, --out, --set or"
@@ -253,12 +256,12 @@ def _render_one(
     preview: bool = False,
 ) -> None:
     from explain.scenes.api import RenderError, render_entry
-    from explain.scenes.output.files import default_output
+    from explain.scenes.output.files import default_output, interrupted_message
 
     try:
         result = render_entry(entry, parse_assignments(sets), out, options, force, verify)
-    except KeyboardInterrupt:
-        raise fail("interrupted; no file was written", 130) from None
+    except KeyboardInterrupt:  # held back while files move: the message says what was written
+        raise fail(interrupted_message(), 130) from None
     except RenderError as err:  # ours, not the user's: one line, exit 1
         raise fail(str(err), 1) from None
     out = out or default_output(entry.name, options.fmt)
@@ -400,7 +403,7 @@ def slides(
     from explain.scenes.api import trace_text
     from explain.scenes.app.render import RenderOptions, check_options
     from explain.scenes.app.slides import SLIDE_FORMATS, render_slides
-    from explain.scenes.output.files import OutputError
+    from explain.scenes.output.files import OutputError, check_output_path, interrupted_message
 
     entry = get(name)
     options = RenderOptions(quality=quality, fmt="mp4", theme=theme, lang=lang)
@@ -409,13 +412,16 @@ def slides(
         fmt = out.suffix.lower().lstrip(".") if out is not None and out.suffix else "html"
         if fmt not in SLIDE_FORMATS:
             raise OutputError(f"--out: slides are FILE.html or FILE.pptx (got {str(out)[:80]!r})")
-    trace_ = trace_text(entry.name, parse_assignments(set_ or []), verify=verify)
+    if fmt not in SLIDE_FORMATS:
+        raise OutputError(f"--format: slides are one of {', '.join(SLIDE_FORMATS)} (got {fmt!r})")
     if out is None:
         out = DEFAULT_OUTPUT_DIR / f"{entry.name}.{fmt}"
+    check_output_path(out, fmt)  # every option checked before the trace is built
+    trace_ = trace_text(entry.name, parse_assignments(set_ or []), verify=verify)
     try:
         render_slides(entry, trace_, out, options, fmt=fmt)
     except KeyboardInterrupt:
-        raise fail("interrupted; no file was written", 130) from None
+        raise fail(interrupted_message(), 130) from None
     size = f"{out.stat().st_size / 1024:.0f} KB"
     if fmt == "pptx":
         typer.echo(f"wrote {out} ({size}): one slide per step, each clip plays on entry")
@@ -439,17 +445,20 @@ def plot(
 ) -> None:
     """A static matplotlib figure of a trace, for notes (curves, cost, paths)."""
     from explain.scenes.api import trace_text
-    from explain.scenes.app.plots import plot_trace
+    from explain.scenes.app.plots import PLOT_FORMATS, PLOTTABLE, plot_trace
     from explain.scenes.app.render import RenderOptions, check_options
-    from explain.scenes.output.files import check_output_path
+    from explain.scenes.output.files import OutputError, check_output_path
 
     check_options(RenderOptions(lang=lang))  # only --lang is a plot's; the rest are defaults
     entry = get(name)
+    if entry.name not in PLOTTABLE:  # said before the trace is built, as every option
+        known = ", ".join(sorted(PLOTTABLE))
+        raise OutputError(f"scene: {entry.name!r} has no static plot (plots: {known})")
+    out = out if out is not None else DEFAULT_OUTPUT_DIR / f"{entry.name}.png"
+    if out.suffix.lower().lstrip(".") not in PLOT_FORMATS:
+        raise OutputError(f"--out: a plot must end in .png or .svg (got {str(out)[:80]!r})")
+    check_output_path(out, out.suffix.lower().lstrip("."))
     trace_ = trace_text(entry.name, parse_assignments(set_ or []))
-    if out is None:
-        out = DEFAULT_OUTPUT_DIR / f"{entry.name}.png"
-        out.parent.mkdir(parents=True, exist_ok=True)
-    check_output_path(out, out.suffix.lower().lstrip(".") or "png")
     plot_trace(trace_, out, lang)
     typer.echo(f"wrote {out} ({out.stat().st_size / 1024:.0f} KB)")
     typer.echo(f"![{entry.name}]({out.as_posix()})")
@@ -497,7 +506,7 @@ def _lecture_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from explain.scenes.app.lecture import LectureRenderError
         from explain.scenes.app.lecture_file import LectureError
-        from explain.scenes.output.files import OutputError
+        from explain.scenes.output.files import OutputError, interrupted_message
         from explain.scenes.output.join import JoinError
 
         try:
@@ -509,7 +518,7 @@ def _lecture_errors(func: F) -> F:
         except (LectureRenderError, JoinError) as err:
             raise fail(f"lecture failed, previous files kept: {err}", 1) from None
         except KeyboardInterrupt:
-            raise fail("interrupted; the previous lecture files are unchanged", 130) from None
+            raise fail(interrupted_message(), 130) from None
         except Exception as err:  # a title card or a probe: ours, not the user's
             message = f"{type(err).__name__}: {str(err)[:200]}"
             raise fail(f"lecture failed, previous files kept: {message}", 1) from None
@@ -556,7 +565,7 @@ def lecture(
     """A lecture: title cards and chapter scenes as one chaptered MP4, STEM.srt and STEM.md."""
     from rich.console import Console
 
-    from explain.scenes.app.lecture import run_lecture
+    from explain.scenes.app.lecture import check_video_path, run_lecture
     from explain.scenes.app.lecture_file import read_lecture
     from explain.scenes.output.files import OutputError
 
@@ -565,6 +574,7 @@ def lecture(
     video = fmt == "mp4" and not notes_only
     if not (video or notes):
         raise OutputError("--no-notes: with --notes-only or --format gif nothing would be written")
+    _check_jobs(jobs)
     lecture_ = read_lecture(file)
     options = _lecture_options(
         lecture_,
@@ -578,8 +588,16 @@ def lecture(
     )
     if out is None:
         out = DEFAULT_OUTPUT_DIR / f"{file.stem}.mp4"
-        out.parent.mkdir(parents=True, exist_ok=True)
+    check_video_path(out)  # before any folder is made
+    out.parent.mkdir(parents=True, exist_ok=True)
     _report_lecture(run_lecture(lecture_, out, options, Console(stderr=True)))
+
+
+def _check_jobs(jobs: int) -> None:
+    from explain.scenes.output.files import OutputError
+
+    if not 1 <= jobs <= 16:
+        raise OutputError("--jobs: must be an integer from 1 to 16")
 
 
 @app.command()
@@ -601,23 +619,38 @@ def course(
     """The whole course: every shipped lecture file rendered, and index.md linking them."""
     from rich.console import Console
 
-    from explain.scenes.app.lecture import lecture_dir, run_lecture, write_course_index
+    from explain.scenes.app.lecture import (
+        check_video_path,
+        lecture_dir,
+        run_lecture,
+        write_course_index,
+    )
     from explain.scenes.app.lecture_file import read_lecture
+    from explain.scenes.output.checks import check_folder
     from explain.scenes.output.files import OutputError
 
     files = sorted(lecture_dir(lang).glob("*.toml")) if lang.isalpha() else []
     if not files:
         raise OutputError(f"--lang: no lecture files for {lang[:20]!r} (en and zh ship)")
+    _check_jobs(jobs)
+    check_folder(out_dir, "--out-dir")
     lectures = [(read_lecture(f), out_dir / f"{f.stem}.mp4") for f in files]  # all checked first
+    settings = [  # and every option, before any folder is made or any work starts
+        _lecture_options(lec, quality, theme, lang, jobs=jobs, video=not notes_only, force=force)
+        for lec, _ in lectures
+    ]
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError(f"--out-dir: {str(out_dir)[:80]!r} is a file, not a folder")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        message = f"--out-dir: cannot create {str(out_dir)[:80]!r}: {err.strerror}"
+        raise OutputError(message) from None
+    for _, video in lectures:
+        check_video_path(video)
     console = Console(stderr=True)
-    for lecture_, video in lectures:
+    for (lecture_, video), options in zip(lectures, settings):
         console.print(lecture_.title, style="bold", markup=False, highlight=False)
-        options = _lecture_options(
-            lecture_, quality, theme, lang, jobs=jobs, video=not notes_only, force=force
-        )
         _report_lecture(run_lecture(lecture_, video, options, console))
     typer.echo(f"wrote {write_course_index(lectures, out_dir, lang, not notes_only)}")
 

@@ -142,7 +142,7 @@ def test_render_calls_the_renderer_with_checked_arguments(
 ) -> None:
     calls: list[tuple[Any, ...]] = []
 
-    def fake_render(entry: Any, trace: Trace, out: Path, options: Any) -> Any:
+    def fake_render(entry: Any, trace: Trace, out: Path, options: Any, key: str = "") -> Any:
         calls.append((entry.name, trace.params, out, options))
         out.write_bytes(b"video")
         return render_module.RenderResult([out])
@@ -176,14 +176,10 @@ def test_render_failure_is_one_line_and_leaves_previous_output(
 def test_cache_reuses_an_unchanged_render_and_force_renders(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from tests.render_fakes import committing_fake
+
     calls: list[Path] = []
-
-    def fake_render(entry: Any, trace: Trace, out: Path, options: Any) -> Any:
-        calls.append(out)
-        out.write_bytes(b"video")
-        return render_module.RenderResult([out])
-
-    monkeypatch.setattr(render_module, "render_trace", fake_render)
+    monkeypatch.setattr(render_module, "render_trace", committing_fake(calls))
     out = tmp_path / "a.mp4"
     assert run("render", "conv", "--out", str(out)).exit_code == 0
     again = run("render", "conv", "--out", str(out))

@@ -181,15 +181,10 @@ def test_render_is_redone_when_the_data_file_changes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from explain.scenes.app import render as render_module
+    from tests.render_fakes import committing_fake
 
     calls: list[Path] = []
-
-    def fake_render(entry: object, trace: object, out: Path, options: object) -> object:
-        calls.append(out)
-        out.write_bytes(b"video")
-        return render_module.RenderResult([out])
-
-    monkeypatch.setattr(render_module, "render_trace", fake_render)
+    monkeypatch.setattr(render_module, "render_trace", committing_fake(calls))
     monkeypatch.setenv("EXPLAIN_CACHE_DIR", str(tmp_path / "cache"))
     path = write(tmp_path / "d.csv", ROWS)
     out = tmp_path / "a.mp4"

@@ -238,5 +238,7 @@ def _collect(item: BatchItem, future: Any) -> BatchResult:
     except OSError as err:
         message = f"cannot write into {str(item.out.parent)[:80]!r}: {err.strerror}"
         return BatchResult(item.name, item.out, output.seconds, False, message)
+    except OutputError as err:  # write_atomic says which file and why
+        return BatchResult(item.name, item.out, output.seconds, False, str(err))
     message = f"done on {output.worker}"
     return BatchResult(item.name, item.out, output.seconds, True, message)

@@ -239,15 +239,23 @@ def _stage_gifs(
 
 def _install(gifs: Path | None, gif_dir: Path, staged: list[tuple[Path, Path]]) -> None:
     """Move the new GIF folder (if any) and files into place; the old folder goes last."""
+    from explain.scenes.output.files import record_written, signals_held
+
     old = gif_dir.with_name(f".{gif_dir.name}.old")
     shutil.rmtree(old, ignore_errors=True)
-    if gifs is not None:
-        if gif_dir.exists():
-            os.replace(gif_dir, old)
-        os.replace(gifs, gif_dir)
-    for src, dest in staged:
+    for src, _ in staged:
         os.chmod(src, 0o644)
-        os.replace(src, dest)
+    # Renames only, with SIGINT/SIGTERM held back, so an interrupted lecture says truly
+    # whether its files were replaced.
+    with signals_held() as written:
+        if gifs is not None:
+            if gif_dir.exists():
+                os.replace(gif_dir, old)
+            os.replace(gifs, gif_dir)
+            record_written(written, gif_dir)
+        for src, dest in staged:
+            os.replace(src, dest)
+            record_written(written, dest)
     shutil.rmtree(old, ignore_errors=True)
 
 
@@ -268,18 +276,25 @@ def resolve_options(
     from explain.scenes.app.render import check_options
 
     options = RenderOptions(
-        quality=quality or lecture.quality or "low",
-        theme=theme or lecture.theme or "dark",
-        lang=lang or lecture.lang or "en",
+        # An option given, even empty, is checked: only an absent one falls back.
+        quality=quality if quality is not None else lecture.quality or "low",
+        theme=theme if theme is not None else lecture.theme or "dark",
+        lang=lang if lang is not None else lecture.lang or "en",
     )
     check_options(options)
     return replace(options, fmt="mp4")
 
 
 def check_video_path(video: Path) -> None:
+    """The lecture's files are named after the video; the longest, the old notes folder
+    kept during the swap, must fit the file system too."""
+    from explain.scenes.output.checks import check_names
     from explain.scenes.output.files import check_output_path
 
     check_output_path(video, "mp4")
+    paths = LecturePaths(video)
+    old_notes = paths.gif_dir.with_name(f".{paths.gif_dir.name}.old")
+    check_names([video, paths.cache, paths.notes, paths.gif_dir, old_notes], video)
     if video.stem.startswith("."):
         raise OutputError("--out: the file name must not start with a dot")
 

@@ -1,6 +1,7 @@
-"""Rendering a trace to files: Manim in a private temporary media folder, then atomic moves
-(``explain.scenes.output.files``), so a failed or interrupted render leaves the previous
-output intact and no partial file behind.
+"""Rendering a trace to files: Manim in a private temporary media folder, then one commit of
+the output set with a stamp naming its bytes (``explain.scenes.output.commit``), so a
+failed, interrupted or killed render leaves the previous output or the new one, complete,
+and no partial file behind.
 """
 
 from __future__ import annotations
@@ -24,7 +25,10 @@ from explain.scenes.app.sources import relative_name, source_files
 from explain.scenes.app.trace_cache import picture_digest
 from explain.scenes.kit.i18n import LANGS
 from explain.scenes.kit.theme import THEMES
-from explain.scenes.output.files import OutputError, install_file, write_atomic
+from explain.scenes.output.checks import check_destinations
+from explain.scenes.output.commit import Staged, commit_set
+from explain.scenes.output.files import OutputError
+from explain.scenes.output.stamp import stamp_path, vouched_files
 from explain.scenes.output.stills import cut_stills, still_paths
 from explain.scenes.output.subtitles import mux_subtitles, srt_to_vtt
 from explain.scenes.registry import SceneEntry
@@ -211,39 +215,41 @@ def trace_digest(trace: Trace) -> str:
     return hashlib.sha256(trace.to_json().encode()).hexdigest()
 
 
-def _stamp_path(out: Path) -> Path:
-    return out.with_name(f".{out.name}.explain-key")
-
-
 def cached_result(out: Path, key: str, options: RenderOptions) -> RenderResult | None:
-    """The earlier render at ``out`` if it was made with the same key and is still there."""
-    stamp = _stamp_path(out)
-    if not stamp.is_file():
+    """The earlier render at ``out`` if its stamp has this key and every file of its set
+    still holds the bytes the stamp vouches for (a damaged stamp is a miss)."""
+    files = vouched_files(out, key)
+    if files is None:
         return None
-    try:
-        saved = json.loads(stamp.read_text())
-    except (OSError, ValueError):
-        return None
-    paths = [Path(p) for p in saved.get("paths", [])]
-    if saved.get("key") != key or not all(p.is_file() for p in paths):
-        return None
-    srt, vtt = (_kept(saved.get(key)) for key in ("subtitles", "web_subtitles"))
-    return RenderResult(paths, srt, vtt, cached=True)
+    return _result(
+        [Staged(out.with_name(f.name), out.with_name(f.name), f.role) for f in files], True
+    )
 
 
-def _kept(path: str | None) -> Path | None:
-    """A subtitle file a stamp names, if it is still there."""
-    return Path(path) if path and Path(path).is_file() else None
+def _result(files: list[Staged], cached: bool = False) -> RenderResult:
+    """What a render wrote (or an earlier one left), by role."""
+    paths = [f.dest for f in files if f.role == "path"]
+    by_role = {f.role: f.dest for f in files}
+    return RenderResult(paths, by_role.get("subtitles"), by_role.get("web_subtitles"), cached)
 
 
-def _write_stamp(out: Path, key: str, result: RenderResult) -> None:
-    doc = {
-        "key": key,
-        "paths": [str(p) for p in result.paths],
-        "subtitles": str(result.subtitles) if result.subtitles else None,
-        "web_subtitles": str(result.web_subtitles) if result.web_subtitles else None,
-    }
-    write_atomic(_stamp_path(out), json.dumps(doc).encode())
+def planned_destinations(out: Path, options: RenderOptions) -> list[Path]:
+    """Every file a render with these options may write, its stamp last: checked before
+    anything renders. Stills at times not yet known are checked with the widest name."""
+    if options.fmt == "png":
+        if not stills(options):
+            dests = [out]
+        elif options.at:
+            dests = still_paths(out, list(options.at))
+        else:
+            dests = still_paths(out, [0.0, 9999.99])
+    else:
+        dests = [out]
+        if options.fmt in ("mp4", "webm"):
+            dests += [out.with_suffix(".srt"), out.with_suffix(".vtt")]
+        if options.notes_gif or options.subtitles:
+            dests.append(out.with_suffix(".gif" if options.notes_gif else ".srt"))
+    return [*dests, stamp_path(out)]
 
 
 MEDIA_PREFIX = "explain-media-"
@@ -266,9 +272,10 @@ def remove_stale_media(prefix: str = MEDIA_PREFIX) -> None:
 
 
 def render_trace(
-    entry: SceneEntry, trace: Trace, out: Path, options: RenderOptions
+    entry: SceneEntry, trace: Trace, out: Path, options: RenderOptions, key: str = ""
 ) -> RenderResult:
-    """Draw ``trace`` with the entry's scene and install the result at ``out``."""
+    """Draw ``trace`` with the entry's scene and commit the output set at ``out``, with a
+    stamp vouching for its bytes under ``key`` (``scenes/output/commit.py``)."""
     from manim import tempconfig
 
     check_options(options)
@@ -282,9 +289,10 @@ def render_trace(
         theme = THEMES[options.theme]
         scene = scene_class(trace=trace, theme=theme, lang=options.lang, speed=options.speed)
         with frame_progress(scene, entry.name, _expected_frames(entry, trace, options)):
-            result = _draw_and_install(scene, media, out, options)
+            files = _draw(scene, media, out, options)
+        commit_set(files, stamp_path(out), key)
         remember_seconds(entry.name, trace.params, options.speed, float(scene.time))
-        return result
+        return _result(files)
 
 
 def _expected_frames(entry: SceneEntry, trace: Trace, options: RenderOptions) -> int | None:
@@ -295,52 +303,51 @@ def _expected_frames(entry: SceneEntry, trace: Trace, options: RenderOptions) ->
     return None if seconds is None else round(seconds * config.frame_rate)
 
 
-def _draw_and_install(scene: Any, media: Path, out: Path, options: RenderOptions) -> RenderResult:
-    """Render the scene as ``options`` say and move the finished files into place."""
+def _draw(scene: Any, media: Path, out: Path, options: RenderOptions) -> list[Staged]:
+    """Render the scene as ``options`` say into ``media``: the files of the output set."""
     if options.fmt == "gif":
         _render_gif(scene, media / "scene.gif", options)
-        install_file(media / "scene.gif", out)
+        files = [Staged(media / "scene.gif", out)]
         if options.subtitles:
-            return RenderResult([out], _install_subtitles(scene, media, out))
-        return RenderResult([out])
+            files += _subtitles(scene, media, out, web=False)
+        return files
     if options.fmt == "mp4":
         return _render_mp4(scene, media, out, options)
     scene.render()
     writer = scene.renderer.file_writer
     if options.fmt == "png" and not stills(options):
-        _install_last_frame(Path(writer.image_file_path), out, options.transparent)
-        return RenderResult([out])
+        return [Staged(_last_frame(Path(writer.image_file_path), options.transparent), out)]
     movie = Path(writer.movie_file_path)
     if options.fmt == "png":
         duration, frame_count = _duration(movie)
         times = still_times(duration, frame_count, options)
         paths = still_paths(out, times)
-        cut_stills(movie, times, paths)
-        return RenderResult(paths)
-    install_file(movie, out)
+        cut = [media / f"still-{i}.png" for i in range(len(times))]
+        cut_stills(movie, times, cut)
+        return [Staged(src, dest) for src, dest in zip(cut, paths)]
+    files = [Staged(movie, out)]
     srt = movie.with_suffix(".srt")
     if srt.exists():
-        srt_out, vtt_out = out.with_suffix(".srt"), out.with_suffix(".vtt")
-        install_file(srt, srt_out)
-        write_atomic(vtt_out, srt_to_vtt(srt.read_text(encoding="utf-8")).encode())
-        return RenderResult([out], srt_out, vtt_out)
-    return RenderResult([out])
+        vtt = media / "scene.vtt"
+        vtt.write_text(srt_to_vtt(srt.read_text(encoding="utf-8")), "utf-8")
+        files += [
+            Staged(srt, out.with_suffix(".srt"), "subtitles"),
+            Staged(vtt, out.with_suffix(".vtt"), "web_subtitles"),
+        ]
+    return files
 
 
-def _install_last_frame(png: Path, out: Path, transparent: bool) -> None:
+def _last_frame(png: Path, transparent: bool) -> Path:
     """Manim's last frame, as RGBA only with --transparent: an opaque still with an alpha
     channel is twice the size and shows a checkerboard in some viewers."""
     if transparent:
-        install_file(png, out)
-        return
-    import io
-
+        return png
     from PIL import Image
 
-    buf = io.BytesIO()
+    opaque = png.with_name("last-frame-rgb.png")
     with Image.open(png) as image:
-        image.convert("RGB").save(buf, format="PNG")
-    write_atomic(out, buf.getvalue())
+        image.convert("RGB").save(opaque, format="PNG")
+    return opaque
 
 
 def _gif_writer(gif: Path, options: RenderOptions) -> Any:
@@ -366,7 +373,7 @@ def _render_gif(scene: Any, gif: Path, options: RenderOptions) -> None:
     render_into(scene, _gif_writer(gif, options))
 
 
-def _render_mp4(scene: Any, media: Path, out: Path, options: RenderOptions) -> RenderResult:
+def _render_mp4(scene: Any, media: Path, out: Path, options: RenderOptions) -> list[Staged]:
     """Render ``scene`` as one H.264 stream encoded while it draws; its captions go into
     the file as a subtitle track and beside it as .srt and .vtt (and with ``notes_gif`` a
     GIF beside it, from the same frames)."""
@@ -374,7 +381,7 @@ def _render_mp4(scene: Any, media: Path, out: Path, options: RenderOptions) -> R
 
     from explain.scenes.engine.frame_hook import render_into
     from explain.scenes.output.tee import TeeSink
-    from explain.scenes.output.video import Mp4Writer, write_subtitles
+    from explain.scenes.output.video import Mp4Writer
 
     movie = media / "scene.mp4"
     encoder = {"crf": "23", **MANIM_SETTINGS["video_encoder_options"]}  # Manim's, ours over
@@ -386,31 +393,28 @@ def _render_mp4(scene: Any, media: Path, out: Path, options: RenderOptions) -> R
     )
     gif = media / "scene.gif"
     render_into(scene, TeeSink(writer, _gif_writer(gif, options)) if options.notes_gif else writer)
-    paths = [out]
-    if options.notes_gif:
-        install_file(gif, out.with_suffix(".gif"))
-        paths.append(out.with_suffix(".gif"))
-    srt = media / "scene.srt"
-    if not write_subtitles(scene.renderer.file_writer, srt):
-        install_file(movie, out)
-        return RenderResult(paths)
-    mux_subtitles(movie, srt, media / "with-subtitles.mp4", options.lang)
-    (media / "scene.vtt").write_text(srt_to_vtt(srt.read_text(encoding="utf-8")), "utf-8")
-    install_file(media / "with-subtitles.mp4", out)
-    srt_out, vtt_out = out.with_suffix(".srt"), out.with_suffix(".vtt")
-    install_file(srt, srt_out)
-    install_file(media / "scene.vtt", vtt_out)
-    return RenderResult(paths, srt_out, vtt_out)
+    extra = [Staged(gif, out.with_suffix(".gif"))] if options.notes_gif else []
+    captions = _subtitles(scene, media, out, web=True)
+    if not captions:
+        return [Staged(movie, out), *extra]
+    mux_subtitles(movie, captions[0].src, media / "with-subtitles.mp4", options.lang)
+    return [Staged(media / "with-subtitles.mp4", out), *extra, *captions]
 
 
-def _install_subtitles(scene: Any, media: Path, out: Path) -> Path | None:
-    """The scene's captions as ``out`` with the suffix .srt, if it had any."""
+def _subtitles(scene: Any, media: Path, out: Path, *, web: bool) -> list[Staged]:
+    """The scene's captions as ``out`` with the suffix .srt (and .vtt when ``web``), if it
+    had any."""
     from explain.scenes.output.video import write_subtitles
 
-    if not write_subtitles(scene.renderer.file_writer, media / "scene.srt"):
-        return None
-    install_file(media / "scene.srt", out.with_suffix(".srt"))
-    return out.with_suffix(".srt")
+    srt = media / "scene.srt"
+    if not write_subtitles(scene.renderer.file_writer, srt):
+        return []
+    files = [Staged(srt, out.with_suffix(".srt"), "subtitles")]
+    if web:
+        vtt = media / "scene.vtt"
+        vtt.write_text(srt_to_vtt(srt.read_text(encoding="utf-8")), "utf-8")
+        files.append(Staged(vtt, out.with_suffix(".vtt"), "web_subtitles"))
+    return files
 
 
 def _duration(video: Path) -> tuple[float, int]:
@@ -431,13 +435,13 @@ def render_scene(
     *,
     force: bool = False,
 ) -> RenderResult:
-    """Render a (verified) trace and remember the key; reuse an unchanged render."""
+    """Render a (verified) trace, its stamp vouching for the files; reuse an unchanged
+    render whose files still hold the bytes its stamp names."""
     check_options(options)
     key = render_key(entry.name, trace.params, options, trace_digest(trace))
     if not force:
         hit = cached_result(out, key, options)
         if hit is not None:
             return hit
-    result = render_trace(entry, trace, out, options)
-    _write_stamp(out, key, result)
-    return result
+    check_destinations(planned_destinations(out, options), out)
+    return render_trace(entry, trace, out, options, key)
