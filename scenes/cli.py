@@ -353,7 +353,11 @@ def _render_batch(
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as err:
             raise OutputError(f"--out-dir: cannot create {str(folder)[:80]!r}: {err}") from None
-        results = render_many(items, jobs, console)
+        try:
+            results = render_many(items, jobs, console)
+        except KeyboardInterrupt:  # SIGTERM too (main): the renders are stopped by now
+            message = "interrupted; the renders were stopped, finished scenes are kept"
+            raise fail(message, 130) from None
     else:  # the folder is made when the first file arrives
         results = _render_on_cluster(items, scheduler, console)
     console.print(summary_table(results))
