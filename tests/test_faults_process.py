@@ -143,20 +143,30 @@ def command_of(pid: int) -> str:
         return ""
 
 
+def batch_command(kind: str, tmp_path: Path) -> list[str]:
+    """``render --all`` of two GIFs (each render runs ffmpegs), or a lecture of four
+    chapters (whose title cards this process draws meanwhile)."""
+    if kind == "lecture":
+        from explain.scenes.app.lecture import lecture_dir
+
+        lecture = lecture_dir("en") / "02-gradient-descent.toml"
+        return ["lecture", str(lecture), "--out", str(tmp_path / "out" / "gd.mp4"), "--force"]
+    # Medium quality: renders long enough to be stopped midway, whatever the machine.
+    args = ["render", "--all", "--only", "maxpool,avgpool", "--format", "gif", "--force"]
+    return [*args, "--quality", "medium", "--out-dir", str(tmp_path / "out"), "--jobs", "2"]
+
+
 @pytest.fixture
-def batch_run(tmp_path: Path) -> Iterator[Callable[[], subprocess.Popen[bytes]]]:
-    """Starts ``render --all`` of two GIFs (each render runs ffmpegs) in ``tmp_path``; kills
-    whatever of it is left at the end, so that a failing test leaves nothing running."""
+def batch_run(tmp_path: Path) -> Iterator[Callable[[str], subprocess.Popen[bytes]]]:
+    """Starts a batch in ``tmp_path``; kills whatever of it is left at the end, so that a
+    failing test leaves nothing running."""
     started: list[subprocess.Popen[bytes]] = []
 
-    def start() -> subprocess.Popen[bytes]:
+    def start(kind: str) -> subprocess.Popen[bytes]:
         (tmp_path / "tmp").mkdir()
         env = dict(os.environ, TMPDIR=str(tmp_path / "tmp"))
-        # Medium quality: renders long enough to be stopped midway, whatever the machine.
-        args = ["render", "--all", "--only", "maxpool,avgpool", "--format", "gif", "--force"]
-        args += ["--quality", "medium"]
         proc = subprocess.Popen(
-            [*EXPLAIN, *args, "--out-dir", str(tmp_path / "out"), "--jobs", "2"],
+            [*EXPLAIN, *batch_command(kind, tmp_path)],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -175,14 +185,21 @@ def batch_run(tmp_path: Path) -> Iterator[Callable[[], subprocess.Popen[bytes]]]
         proc.communicate()
 
 
+def parent_of(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def wait_for_children(tmp_path: Path, parent: subprocess.Popen[bytes], ffmpeg: bool) -> None:
     """Until the batch's renders run (and, with ``ffmpeg``, one of their ffmpegs too)."""
 
     def running() -> bool:
         assert parent.poll() is None, parent.communicate()[1].decode()[-2000:]
-        commands = [command_of(pid) for pid in processes_naming(str(tmp_path))]
-        renders = [c for c in commands if "explain.scenes.cli render maxpool" in c]
-        return bool(renders) and (not ffmpeg or any("ffmpeg" in c for c in commands))
+        pids = processes_naming(str(tmp_path))
+        renders = [p for p in pids if parent_of(p) == parent.pid and " render " in command_of(p)]
+        return bool(renders) and (not ffmpeg or any("ffmpeg" in command_of(p) for p in pids))
 
     wait_until(running, "the batch's renders started")
 
@@ -199,9 +216,9 @@ def assert_nothing_left(tmp_path: Path) -> None:
 @pytest.mark.render
 @pytest.mark.parametrize("instant", ["renders-started", "ffmpeg-running", "frames-drawn"])
 def test_a_killed_batch_leaves_no_child_running(
-    instant: str, tmp_path: Path, batch_run: Callable[[], subprocess.Popen[bytes]]
+    instant: str, tmp_path: Path, batch_run: Callable[[str], subprocess.Popen[bytes]]
 ) -> None:
-    parent = batch_run()
+    parent = batch_run("render-all")
     wait_for_children(tmp_path, parent, ffmpeg=instant != "renders-started")
     if instant == "frames-drawn":
         time.sleep(1.5)  # where the kill lands, not a speed assertion
@@ -211,14 +228,28 @@ def test_a_killed_batch_leaves_no_child_running(
 
 
 @pytest.mark.render
+def test_a_killed_lecture_leaves_no_chapter_render_running(
+    tmp_path: Path, batch_run: Callable[[str], subprocess.Popen[bytes]]
+) -> None:
+    parent = batch_run("lecture")
+    wait_for_children(tmp_path, parent, ffmpeg=False)
+    parent.kill()
+    parent.communicate()
+    # Only the processes: this process's own title card, killed outright, cannot clean up
+    # (its media folder goes at the next render).
+    wait_until(lambda: not processes_naming(str(tmp_path)), "every chapter render ended")
+    assert list((tmp_path / "out").glob(".gd.lecture/*.mp4")) == []  # stopped, not finished
+
+
+@pytest.mark.render
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_an_interrupted_batch_stops_its_renders_and_says_so_in_one_line(
     sig: signal.Signals,
     code: int,
     tmp_path: Path,
-    batch_run: Callable[[], subprocess.Popen[bytes]],
+    batch_run: Callable[[str], subprocess.Popen[bytes]],
 ) -> None:
-    parent = batch_run()
+    parent = batch_run("render-all")
     wait_for_children(tmp_path, parent, ffmpeg=True)
     parent.send_signal(sig)
     _, err_bytes = parent.communicate(timeout=GONE_TIMEOUT)
