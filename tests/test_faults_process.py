@@ -7,6 +7,7 @@ No wall-clock assertion: a wait for processes to go polls with a generous timeou
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import signal
@@ -80,6 +81,31 @@ def test_every_printing_command_treats_stdout_failures_as_unix_tools_do(
     args: list[str], how: str, tmp_path: Path
 ) -> None:
     assert_stdout_failure(run_with_stdout(args, how, tmp_path), how)
+
+
+class FailingStream(io.StringIO):
+    def __init__(self, error: int) -> None:
+        super().__init__()
+        self.error = error
+
+    def flush(self) -> None:
+        raise OSError(self.error, os.strerror(self.error))
+
+
+@pytest.mark.parametrize(("error", "said"), [(errno.ENOSPC, True), (errno.EPIPE, False)])
+def test_in_process_the_handler_reports_and_gives_stdout_back(
+    error: int, said: bool, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from explain.scenes.cli import main
+
+    failing = FailingStream(error)
+    monkeypatch.setattr(sys, "stdout", failing)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["list"])
+    assert exit_info.value.code == 1
+    assert sys.stdout is failing  # given back; descriptor 1 untouched when called so
+    expected = [f"error: cannot write to stdout: {os.strerror(error)}"] if said else []
+    assert capsys.readouterr().err.splitlines() == expected
 
 
 @pytest.fixture(scope="module")
