@@ -361,6 +361,21 @@ def test_progress_lines_are_parsed_and_anything_else_is_a_message(
     assert parse_progress_line(line) == parsed
 
 
+@pytest.mark.parametrize(
+    ("lines", "said"),
+    [
+        (["warning: slow\n", "error: no 'x'\n", "error: more\n"], "error: no 'x'"),
+        (["Traceback (most recent call last):\n", '  File "x.py"\n', "OSError\n"], "OSError"),
+        (["\n", "  \n"], ""),
+        ([], ""),
+    ],
+)
+def test_a_failed_renders_summary_line_says_why(lines: list[str], said: str) -> None:
+    from explain.scenes.app.batch import failure_line
+
+    assert failure_line(lines) == said
+
+
 class Scene:
     animations: list[object] = []
 

@@ -94,8 +94,16 @@ def _run(item: BatchItem, children: ChildGroup, on_frames: FrameListener | None)
     code = proc.wait()
     children.done(proc)
     seconds = time.perf_counter() - start
-    lines = ("\n".join(errors) if code else out).strip().splitlines()
-    return BatchResult(item.name, item.out, seconds, code == 0, lines[0] if lines else "")
+    message = failure_line(errors) if code else (out.strip().splitlines() or [""])[0]
+    return BatchResult(item.name, item.out, seconds, code == 0, message)
+
+
+def failure_line(stderr_lines: list[str]) -> str:
+    """The line that says why a render failed: its one-line error, else the last line it
+    wrote (a crash's exception comes last, after the traceback), else nothing."""
+    lines = [line.strip() for line in stderr_lines if line.strip()]
+    errors = [line for line in lines if line.startswith("error: ")]
+    return errors[0] if errors else (lines[-1] if lines else "")
 
 
 def _read_stderr(stream: IO[str], errors: list[str], on_frames: FrameListener | None) -> None:
