@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import gc
 import shlex
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -355,7 +356,11 @@ def _render_batch(
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as err:
             raise OutputError(f"--out-dir: cannot create {str(folder)[:80]!r}: {err}") from None
-        results = render_many(items, jobs, console)
+        try:
+            results = render_many(items, jobs, console)
+        except KeyboardInterrupt:  # SIGTERM too (main): the renders are stopped by now
+            message = "interrupted; the renders were stopped, finished scenes are kept"
+            raise fail(message, 130) from None
     else:  # the folder is made when the first file arrives
         results = _render_on_cluster(items, scheduler, console)
     console.print(summary_table(results))
@@ -656,34 +661,56 @@ def course(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """The console script: like ``app()``, but the parser's own usage errors are one line too.
+    """The console script: like ``app()``, but the parser's own usage errors are one line
+    too, and stdout's failures are handled for every command (scenes/app/stdout_guard.py):
+    a full or closed stdout is one line and exit 1, a broken pipe a quiet exit 1.
 
-    Typer vendors Click in recent releases, so its exceptions are recognised by what they
-    carry (a message and exit code 2), not by importing a private module.
+    SIGTERM is handled as Ctrl-C (temporary files go, the previous output stays), with
+    exit code 143 instead of 130.
     """
-    import signal
+    from explain.scenes.app.stdout_guard import StdoutFailed, guarded_stdout, report_failure
 
-    # A terminated render cleans up like an interrupted one: temporary files go, the
-    # previous output stays.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    terminated: list[int] = []
+    signal.signal(signal.SIGTERM, functools.partial(_on_sigterm, terminated))
     args = sys.argv[1:] if argv is None else argv
-    command = typer.main.get_command(app)
     try:
-        code = command.main(args=args or ["--help"], prog_name="explain", standalone_mode=False)
-    except KeyboardInterrupt:
-        typer.echo("error: interrupted", err=True)
-        code = 130
-    except Exception as err:
-        if getattr(err, "exit_code", None) != USAGE_EXIT or not hasattr(err, "format_message"):
-            raise
-        typer.echo(f"error: {err.format_message()}", err=True)
-        code = USAGE_EXIT
+        with guarded_stdout():
+            code = _run_command(args or ["--help"])
+    except StdoutFailed as failed:
+        code = report_failure(failed, process_ends=argv is None)
+    if code == INTERRUPTED and terminated:
+        code = TERMINATED
     if argv is None:
         # This process ends here. Python's shutdown runs full garbage collections over
         # every object left (Manim's modules, a scene's mobjects): 0.3 s after a render,
         # measured. Frozen objects are skipped; the system frees the memory anyway.
         gc.freeze()
-    sys.exit(code if isinstance(code, int) else 0)
+    sys.exit(code)
+
+
+INTERRUPTED, TERMINATED = 130, 143  # 128 + SIGINT, 128 + SIGTERM, as shells report them
+
+
+def _on_sigterm(terminated: list[int], signum: int, frame: Any) -> None:
+    terminated.append(signum)
+    raise KeyboardInterrupt
+
+
+def _run_command(args: list[str]) -> int:
+    """Typer vendors Click in recent releases, so its exceptions are recognised by what
+    they carry (a message and exit code 2), not by importing a private module."""
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=args, prog_name="explain", standalone_mode=False)
+    except KeyboardInterrupt:
+        typer.echo("error: interrupted", err=True)
+        return INTERRUPTED
+    except Exception as err:
+        if getattr(err, "exit_code", None) != USAGE_EXIT or not hasattr(err, "format_message"):
+            raise
+        typer.echo(f"error: {err.format_message()}", err=True)
+        return USAGE_EXIT
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":  # `python -P -m explain.scenes.cli`, used by parallel renders

@@ -1,21 +1,40 @@
 """Rendering many scenes at once: parallel processes, a progress line each, a summary.
 
 Each scene renders in its own process (Manim's configuration is global per process) and
-its own temporary media folder, so parallel renders never clobber each other.
+its own temporary media folder, so parallel renders never clobber each other. The renders
+are tied to this process (scenes/output/children.py): interrupted or terminated, the batch
+stops them; killed, they get SIGTERM from the kernel. On a terminal each line shows the
+scene's frames as its render reports them (scenes/app/progress.py), with a bar.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import IO
 
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
+
+from explain.scenes.app.progress import PROGRESS_LINES_ENV, parse_progress_line
+from explain.scenes.output.children import ChildGroup
+
+FrameListener = Callable[[int, int | None], None]  # (frames drawn, total or None)
 
 
 @dataclass(frozen=True)
@@ -32,7 +51,8 @@ class BatchResult:
     out: Path
     seconds: float
     ok: bool
-    message: str  # the last line the render printed (its error when it failed)
+    message: str  # the first line the render printed (its error when it failed)
+    frames: int = 0  # the frames it reported drawing (0: none reported, off a terminal)
 
     @property
     def size_kb(self) -> float:
@@ -55,30 +75,91 @@ def render_command(item: BatchItem) -> list[str]:
     ]
 
 
-def _run(item: BatchItem) -> BatchResult:
+def _run(item: BatchItem, children: ChildGroup, on_frames: FrameListener | None) -> BatchResult:
+    """Render ``item`` in a child; its progress lines go to ``on_frames`` (when given),
+    its other stderr lines make the message of a failure."""
     start = time.perf_counter()
-    proc = subprocess.run(render_command(item), capture_output=True, text=True)
+    env = {**os.environ, PROGRESS_LINES_ENV: "1"} if on_frames else None
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "stdin": subprocess.DEVNULL}
+    text = {"encoding": "utf-8", "errors": "replace"}
+    proc = children.spawn(render_command(item), env=env, **pipes, **text)
+    if proc is None:  # the batch was stopped before this one's turn
+        return BatchResult(item.name, item.out, 0.0, False, "not started: the batch was stopped")
+    errors: list[str] = []
+    assert proc.stdout is not None and proc.stderr is not None
+    reader = threading.Thread(target=_read_stderr, args=(proc.stderr, errors, on_frames))
+    reader.start()
+    out = proc.stdout.read()
+    reader.join()
+    code = proc.wait()
+    children.done(proc)
     seconds = time.perf_counter() - start
-    text = (proc.stderr if proc.returncode else proc.stdout).strip().splitlines()
-    return BatchResult(item.name, item.out, seconds, proc.returncode == 0, text[0] if text else "")
+    message = failure_line(errors) if code else (out.strip().splitlines() or [""])[0]
+    return BatchResult(item.name, item.out, seconds, code == 0, message)
 
 
-def render_many(items: list[BatchItem], jobs: int, console: Console) -> list[BatchResult]:
-    """Render ``items`` with at most ``jobs`` processes at once, showing progress."""
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=False) as progress:
+def failure_line(stderr_lines: list[str]) -> str:
+    """The line that says why a render failed: its one-line error, else the last line it
+    wrote (a crash's exception comes last, after the traceback), else nothing."""
+    lines = [line.strip() for line in stderr_lines if line.strip()]
+    errors = [line for line in lines if line.startswith("error: ")]
+    return errors[0] if errors else (lines[-1] if lines else "")
+
+
+def _read_stderr(stream: IO[str], errors: list[str], on_frames: FrameListener | None) -> None:
+    for line in stream:
+        frames = parse_progress_line(line)
+        if frames is None:
+            errors.append(line)
+        elif on_frames is not None:
+            on_frames(*frames)
+
+
+def _columns(console: Console) -> tuple[ProgressColumn, ...]:
+    if not console.is_terminal:  # a log: the lines it always had, no bars
+        return (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    frames = TextColumn("{task.fields[frames]}")
+    return (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        frames,
+        TimeElapsedColumn(),
+    )
+
+
+def render_many(
+    items: list[BatchItem], jobs: int, console: Console, children: ChildGroup | None = None
+) -> list[BatchResult]:
+    """Render ``items`` with at most ``jobs`` processes at once, showing progress. An
+    exception here (Ctrl-C, SIGTERM) stops the renders; so does stopping ``children``."""
+    group = children or ChildGroup()
+    show_frames = console.is_terminal
+    with Progress(*_columns(console), console=console, transient=False) as progress:
         # By position: a lecture may render the same scene twice with other parameters.
-        tasks = [progress.add_task(f"{_label(item)}: waiting", total=1) for item in items]
+        tasks = [
+            progress.add_task(f"{_label(item)}: waiting", total=None, frames="") for item in items
+        ]
 
         def work(index: int) -> BatchResult:
-            item = items[index]
-            progress.update(tasks[index], description=f"{_label(item)}: rendering")
-            result = _run(item)
-            state = "done" if result.ok else "FAILED"
-            progress.update(tasks[index], description=f"{_label(item)}: {state}", completed=1)
-            return result
+            item, task = items[index], tasks[index]
+            progress.update(task, description=f"{_label(item)}: rendering")
+            drawn = [0]
 
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            def on_frames(done: int, total: int | None) -> None:
+                drawn[0] = done
+                shown = f"{done}/{total} frames" if total else f"{done} frames"
+                progress.update(task, completed=done, total=total, frames=shown)
+
+            result = _run(item, group, on_frames if show_frames else None)
+            state = "done" if result.ok else "FAILED"
+            end = max(drawn[0], 1)  # a full bar, whatever the count
+            progress.update(task, description=f"{_label(item)}: {state}", total=end, completed=end)
+            return replace(result, frames=drawn[0])
+
+        # The pool's exit waits for its threads, and they for their renders: the group is
+        # left first, so that an exception stops the renders before that wait.
+        with ThreadPoolExecutor(max_workers=jobs) as pool, group:
             return list(pool.map(work, range(len(items))))
 
 

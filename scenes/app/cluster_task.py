@@ -9,7 +9,7 @@ checks before submitting anything).
 from __future__ import annotations
 
 import os
-import subprocess
+import signal
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -18,6 +18,7 @@ from pathlib import Path
 
 from explain.scenes.app.batch import BatchItem, render_command
 from explain.scenes.app.render import code_fingerprint, remove_stale_media
+from explain.scenes.output import children
 
 TASK_PREFIX = "explain-cluster-"
 
@@ -77,7 +78,9 @@ def render_task(name: str, args: tuple[str, ...], out_name: str, expected: str) 
     with tempfile.TemporaryDirectory(prefix=f"{TASK_PREFIX}{os.getpid()}-") as folder:
         item = BatchItem(name, Path(folder) / out_name, args)
         start = time.perf_counter()
-        proc = subprocess.run(render_command(item), capture_output=True, text=True)
+        # Tied to the worker: a worker killed outright takes its render with it.
+        command = render_command(item)
+        proc = children.run(command, death_signal=signal.SIGTERM, capture_output=True, text=True)
         seconds = time.perf_counter() - start
         if proc.returncode < 0:  # killed by a signal: not the scene's fault, so Dask retries
             raise RuntimeError(f"{name}: the render was killed by signal {-proc.returncode}")

@@ -27,6 +27,7 @@ from explain.scenes.app.batch import BatchItem, BatchResult, render_many
 from explain.scenes.app.lecture_file import Chapter, Lecture
 from explain.scenes.app.lecture_paths import LecturePaths, clip_stem, notes_gif
 from explain.scenes.app.render import RenderOptions, render_scene
+from explain.scenes.output.children import ChildGroup
 from explain.scenes.output.files import OutputError
 from explain.scenes.registry import SceneEntry
 
@@ -161,8 +162,9 @@ def render_clips(
     cards, the renders' results and the scenes whose clips were up to date."""
     items, reused = chapter_items(lecture, paths, options)
     (paths.cache / "gif").mkdir(parents=True, exist_ok=True)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        batch = pool.submit(render_many, items, options.jobs, console)
+    # The group is left first: an interrupt here stops the renders before the pool waits.
+    with ThreadPoolExecutor(max_workers=1) as pool, ChildGroup() as children:
+        batch = pool.submit(render_many, items, options.jobs, console, children)
         cards = render_cards(lecture, paths, options) if options.video else []
         results = batch.result()
     failed = [r for r in results if not r.ok]

@@ -10,13 +10,12 @@ itself when the slide opens, and the caption goes into the speaker notes.
 from __future__ import annotations
 
 import io
-import subprocess
 from pathlib import Path
 from typing import Any
 
 from pptx.util import Emu
 
-from explain.scenes.output import ffmpeg
+from explain.scenes.output import children, ffmpeg
 from explain.scenes.output.files import write_atomic
 from explain.scenes.output.stills import frame_shown_at
 from explain.scenes.output.subtitles import Cue
@@ -65,7 +64,7 @@ def cut_clip(video: Path, start: float, end: float, dest: Path) -> None:
         *("-t", f"{end - start:.3f}", "-map", "0:v:0", "-c:v", "libx264", "-preset", "veryfast"),
         *("-crf", "20", "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(dest)),
     ]
-    done = subprocess.run(cmd, capture_output=True, text=True)
+    done = children.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no message"])[-1]
         raise DeckError(f"ffmpeg could not cut a step's clip: {last[:200]}")

@@ -4,6 +4,10 @@ the total, the animation being drawn, and the time left. Nothing at all otherwis
 Manim learns a scene's length only by playing it, so the total is remembered from the last
 render of the same scene, parameters and speed (a few bytes under the cache folder); the
 first render shows the frames drawn without a total.
+
+A render started by a batch (``render --all``, gallery, lecture) has no terminal of its own:
+with ``EXPLAIN_PROGRESS_LINES=1`` in its environment the same count goes to stderr as lines
+(``explain-progress: frames 120/480``), which the batch reads and shows per scene.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -24,6 +30,22 @@ from explain.scenes.output.cache_store import CacheFolder
 # likely for the GIL after writing to the terminal). Twice a second: under 2 %, measured
 # in bench/RESULTS.md.
 REFRESH_SECONDS = 0.5
+PROGRESS_LINES_ENV = "EXPLAIN_PROGRESS_LINES"  # "1": report the frame count as lines
+_LINE = re.compile(r"explain-progress: frames (\d{1,9})/(\d{1,9}|\?)")
+
+
+def progress_line(done: int, total: int | None) -> str:
+    """The line a batch's render writes: frames drawn, of the total when it is known."""
+    return f"explain-progress: frames {done}/{'?' if total is None else total}\n"
+
+
+def parse_progress_line(line: str) -> tuple[int, int | None] | None:
+    """``(done, total)`` from a progress line; None for any other line (an error message)."""
+    match = _LINE.fullmatch(line.strip())
+    if match is None:
+        return None
+    done, total = match.groups()
+    return int(done), None if total == "?" else int(total)
 
 
 # The seconds are a short decimal; a sealed entry holding more is not one of ours.
@@ -75,10 +97,39 @@ class FrameBar:
             )
 
 
+class ProgressLines:
+    """FrameBar's display in a batch's render: each update a line on ``stream``."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.total: int | None = None
+
+    def add_task(self, label: str, total: int | None) -> int:
+        self.total = total
+        return 0
+
+    def update(self, task: int, completed: int, **fields: Any) -> None:
+        # A batch gone (a closed pipe) loses the count only, never the render.
+        with contextlib.suppress(OSError, ValueError):
+            self.stream.write(progress_line(completed, self.total))
+            self.stream.flush()
+
+
 @contextlib.contextmanager
 def frame_progress(scene: Any, label: str, total: int | None) -> Iterator[None]:
-    """Show the bar while the block draws ``scene``, if stderr is a terminal."""
+    """Show the bar while the block draws ``scene``, if stderr is a terminal; report the
+    count as lines instead when a batch asked for them."""
     from rich.console import Console
+
+    from explain.scenes.engine.frame_hook import add_frame_listener
+
+    if os.environ.get(PROGRESS_LINES_ENV) == "1":
+        lines = ProgressLines(sys.stderr)
+        counter = FrameBar(scene, label, total, lines)
+        add_frame_listener(scene.renderer, counter.on_frame)
+        yield
+        lines.update(counter.task, completed=counter.done)  # the last count, unthrottled
+        return
 
     console = Console(stderr=True)
     if not console.is_terminal or not sys.stderr.isatty():
@@ -91,8 +142,6 @@ def frame_progress(scene: Any, label: str, total: int | None) -> Iterator[None]:
         TextColumn,
         TimeRemainingColumn,
     )
-
-    from explain.scenes.engine.frame_hook import add_frame_listener
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(

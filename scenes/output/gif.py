@@ -38,7 +38,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from explain.scenes.output import ffmpeg
+from explain.scenes.output import children, ffmpeg
 from explain.scenes.output.frame_sink import FrameSink, end_queue
 
 PALETTE_FILTER = "palettegen=stats_mode=diff"  # counts the colours of changing pixels only
@@ -113,7 +113,7 @@ class GifWriter(FrameSink):
         the thread that feeds it: a write blocks while ffmpeg is busy, and the scene should
         go on drawing meanwhile."""
         with self.log.open("wb") as log:  # a file: a pipe nobody reads could fill and block
-            self._proc = subprocess.Popen(
+            self._proc = children.spawn(
                 self._collect_command(),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,  # not the caller's: a reader waits for its end
@@ -345,7 +345,7 @@ def _run_together(cmds: list[list[str]], logs: list[Path]) -> list[int]:
         for cmd, log in zip(cmds, logs, strict=True):
             with log.open("wb") as err:  # a file: a pipe could fill while another is waited for
                 procs.append(
-                    subprocess.Popen(
+                    children.spawn(
                         cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err
                     )
                 )

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import av
 
-from explain.scenes.output import ffmpeg
+from explain.scenes.output import children, ffmpeg
 
 
 class JoinError(RuntimeError):
@@ -120,7 +120,7 @@ def join_clips(clips: list[ClipInfo], metadata: str, dest: Path, work_dir: Path)
         *("-movflags", "+faststart", "-f", "mp4", str(dest)),
     ]
     with log.open("wb") as err:
-        code = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=err).returncode
+        code = children.run(command, stdout=subprocess.DEVNULL, stderr=err).returncode
     if code != 0:
         dest.unlink(missing_ok=True)
         first = log.read_text(errors="replace").strip().splitlines()[:1]

@@ -8,11 +8,10 @@ The ``.srt`` a render writes is the source of both; neither is typed by hand.
 from __future__ import annotations
 
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from explain.scenes.output import ffmpeg
+from explain.scenes.output import children, ffmpeg
 
 # ISO 639-2 codes, as MP4's language field stores them.
 TRACK_LANGUAGES = {"en": "eng", "zh": "zho"}
@@ -38,7 +37,7 @@ def mux_subtitles(video: Path, srt: Path, dest: Path, lang: str) -> None:
         *("-map", "0", "-map", "1", "-c", "copy", "-c:s", "mov_text"),
         *("-metadata:s:s:0", f"language={TRACK_LANGUAGES[lang]}", str(dest)),
     ]
-    done = subprocess.run(cmd, capture_output=True, text=True)
+    done = children.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no message"])[-1]
         raise SubtitleError(f"ffmpeg could not add the subtitle track: {last[:200]}")
