@@ -27,7 +27,7 @@ from explain.scenes.registry import UnknownSceneError, get
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 _HEADING = re.compile(r"^\ufeff? {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*$")
 _CLOSING_HASHES = re.compile(r"(?:^|[ \t]+)#+$")
-_DIRECTIVE = re.compile(r"^ {0,3}<!--\s*explain:(.*?)-->\s*$")
+_DIRECTIVE = re.compile(r"^ {0,3}<!--\s*explain:(\s.*?)?-->\s*$")  # not explain:end
 _BEGIN = re.compile(r"^<!-- explain:begin [a-z0-9-]+ -->$")
 _END = "<!-- explain:end -->"
 # An inserted GIF's link: one folder beside the note, which a run on this output reuses.
