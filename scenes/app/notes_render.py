@@ -135,7 +135,7 @@ def run_notes(job: NotesJob, theme: str, jobs: int, force: bool) -> list[BatchRe
     items = batch_items(job, theme, force)
     results: list[BatchResult] = []
     if items:
-        gifs_dir(job.out, job.parsed).mkdir(exist_ok=True)
+        gifs_dir(job.out, job.parsed).mkdir(parents=True, exist_ok=True)
         results = render_many(items, jobs, Console(stderr=True))
     if all(r.ok for r in results):
         write_atomic(job.out, explained_text(job).encode("utf-8"))
