@@ -42,6 +42,12 @@ class NotesJob:
     lang: str  # the GIFs' language: --lang, else the note's
 
 
+def shown(path: Path) -> str:
+    """A path for a one-line message: its end (the file's name) when it is long."""
+    text = str(path)
+    return text if len(text) <= 80 else "..." + text[-77:]
+
+
 def default_out(note: Path) -> Path:
     return note.with_name(f"{note.stem}.explained.md")
 
@@ -67,23 +73,23 @@ def gif_path(job: NotesJob, item: PlanItem) -> Path:
 
 def read_note(note: Path) -> str:
     if not note.is_file():
-        raise NoteError(f"{str(note)[:80]}: no such note (give a Markdown file)")
+        raise NoteError(f"{shown(note)}: no such note (give a Markdown file)")
     try:
         data = note.read_bytes()
     except OSError as err:
-        raise NoteError(f"{str(note)[:80]}: cannot read it: {err.strerror}") from None
-    return decode(data, str(note)[:80])
+        raise NoteError(f"{shown(note)}: cannot read it: {err.strerror}") from None
+    return decode(data, shown(note))
 
 
 def check_out(note: Path, out: Path, parsed: Note) -> None:
     if out.suffix.lower() not in NOTE_SUFFIXES:
-        raise OutputError(f"--out: the explained note must end in .md (got {str(out)[:80]!r})")
+        raise OutputError(f"--out: the explained note must end in .md (got {shown(out)!r})")
     if out.resolve() == note.resolve():
-        raise OutputError(f"--out: {str(out)[:80]!r} is the note itself; give another file")
+        raise OutputError(f"--out: {shown(out)!r} is the note itself; give another file")
     check_output_path(out, out.suffix.lower().lstrip("."))
     folder = gifs_dir(out, parsed)
     if folder.exists() and not folder.is_dir():
-        raise OutputError(f"--out: {str(folder)[:80]!r} (for the GIFs) is a file, not a folder")
+        raise OutputError(f"--out: {shown(folder)!r} (for the GIFs) is a file, not a folder")
 
 
 def prepare(note: Path, out: Path | None, lang: str | None) -> NotesJob:
@@ -92,7 +98,7 @@ def prepare(note: Path, out: Path | None, lang: str | None) -> NotesJob:
     out = default_out(note) if out is None else out
     parsed = parse_note(text)
     check_out(note, out, parsed)
-    plan = plan_note(parsed, str(note)[:80])
+    plan = plan_note(parsed, shown(note))
     return NotesJob(note, out, parsed, plan, lang or parsed.lang())
 
 
