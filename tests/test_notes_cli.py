@@ -154,3 +154,12 @@ def test_a_real_note_gets_gifs_that_resolve_and_a_second_run_keeps_it(tmp_path: 
     again = run(str(page), "--out", str(tmp_path / "again.md"))
     assert again.exit_code == 0, again.output
     assert (tmp_path / "again.md").read_bytes() == page.read_bytes()
+
+
+def test_out_in_a_new_folder_gets_its_gifs_beside_it(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setattr(notes_render, "render_many", FakeRenders())
+    note = write(tmp_path, EN_NOTE)
+    page = tmp_path / "site" / "pooling.md"
+    assert run(str(note), "--out", str(page)).exit_code == 0
+    assert (tmp_path / "site" / "pooling_files" / "maxpool.gif").is_file()
+    assert_links_resolve(page, 1)
