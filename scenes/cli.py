@@ -660,6 +660,59 @@ def course(
     typer.echo(f"wrote {write_course_index(lectures, out_dir, lang, not notes_only)}")
 
 
+NoteLang = Annotated[
+    str | None, typer.Option(help="en|zh for the GIFs (default: the note's language)")
+]
+
+
+@app.command()
+@one_line_errors
+def notes(
+    note: Annotated[Path, typer.Argument(help="Your Markdown note (NOTES.md).")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="The explained copy (default NOTES.explained.md)."),
+    ] = None,
+    lang: NoteLang = None,
+    theme: ThemeOption = "dark",
+    jobs: Annotated[int, typer.Option(help="GIFs rendered at once.")] = 2,
+    force: Annotated[bool, typer.Option(help="Render even unchanged GIFs.")] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Print the plan (line, heading, scene); write nothing."),
+    ] = False,
+    json_: Annotated[
+        bool, typer.Option("--json", help="Print the plan as JSON; write nothing.")
+    ] = False,
+) -> None:
+    """Illustrate a Markdown note: a GIF of the matching scene under each heading that names
+    a topic (`<!-- explain: SCENE key=value -->` or `<!-- explain: none -->` under a
+    heading decides instead), written to NOTES.explained.md and a folder beside it."""
+    import json
+
+    from explain.scenes.app.notes import NoteError
+    from explain.scenes.app.notes_render import plan_lines, prepare, run_notes
+    from explain.scenes.app.render import RenderOptions, check_options
+
+    check_options(RenderOptions(theme=theme, lang=lang or "en"))
+    if not 1 <= jobs <= 16:
+        raise ParamError("--jobs", "must be an integer from 1 to 16")
+    try:
+        job = prepare(note, out, lang)
+    except NoteError as err:
+        raise fail(str(err)) from None
+    if json_:
+        typer.echo(json.dumps([item.as_json() for item in job.plan], ensure_ascii=False, indent=1))
+        return
+    if dry_run:
+        typer.echo("\n".join(plan_lines(job)) or "no heading names a topic")
+        return
+    failed = [r.name for r in run_notes(job, theme, jobs, force) if not r.ok]
+    if failed:
+        raise fail(f"{len(failed)} GIF(s) failed, the note was not written: {', '.join(failed)}", 1)
+    typer.echo(f"wrote {job.out} ({len(job.plan)} GIF(s) under headings, {job.lang})")
+
+
 def main(argv: list[str] | None = None) -> None:
     """The console script: like ``app()``, but the parser's own usage errors are one line
     too, and stdout's failures are handled for every command (scenes/app/stdout_guard.py):
