@@ -554,7 +554,7 @@ def test_sigterm_while_copying_a_real_render_keeps_the_old_set(
     out, old, tmpdir = copy_old(old_render, tmp_path)
     fault = f"fsync:1:SIGTERM:{out.parent}"
     code, _, err = finish(render_proc(out, tmpdir, "--set", "seed=2", fault=fault))
-    assert (code, err.strip()) == (130, "error: interrupted; no file was written")
+    assert (code, err.strip()) == (143, "error: interrupted; no file was written")
     assert files_under(out.parent) == old
     assert media_folders(tmpdir) == []
 

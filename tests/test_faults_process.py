@@ -27,6 +27,7 @@ from explain.scenes.app.progress import (
     progress_line,
 )
 from explain.scenes.output import children
+from explain.scenes.output.stamp import holds, read_stamp
 
 EXPLAIN = [sys.executable, "-P", "-m", "explain.scenes.cli"]
 GONE_TIMEOUT = 90.0  # seconds a test waits for processes to end; far above what they take
@@ -231,11 +232,19 @@ def wait_for_children(tmp_path: Path, parent: subprocess.Popen[bytes], ffmpeg: b
 
 
 def assert_nothing_left(tmp_path: Path) -> None:
-    """No process of the run, no .partial file beside the outputs, no media folder; and
-    no GIF either: the renders were stopped, they did not end by finishing their work."""
+    """No process of the run, no media folder, and in the output folder only complete sets
+    true to their stamps: a render the signal caught in its commit finishes that commit
+    (signals are held for its few moves), every other one leaves nothing, not a .partial."""
     wait_until(lambda: not processes_naming(str(tmp_path)), "every child of the batch ended")
     out = tmp_path / "out"
-    assert sorted(p.name for p in out.iterdir()) == [] if out.exists() else True
+    present = {p.name for p in out.iterdir()} if out.exists() else set()
+    vouched: set[str] = set()
+    for stamp in out.glob(".*.explain-key") if out.exists() else []:
+        saved = read_stamp(stamp)
+        assert saved is not None, stamp
+        assert all(holds(out, digest) for digest in saved[1]), stamp
+        vouched |= {stamp.name, *(digest.name for digest in saved[1])}
+    assert present == vouched
     assert list((tmp_path / "tmp").glob("explain-media-*")) == []
 
 
