@@ -18,7 +18,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from explain.mlcore.digits import load_digits, normalize, one_thread
+from explain.mlcore.digits import load_digits, normalize
+from explain.mlcore.threads import one_thread
 from explain.mlcore.trace import Trace
 
 

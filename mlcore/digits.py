@@ -11,10 +11,8 @@ test images are used, so that training stays within seconds (the trace says so).
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import importlib.util
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -75,18 +73,6 @@ class DigitSet:
 def normalize(images: torch.Tensor) -> torch.Tensor:
     """The course's Normalize((0.1307,), (0.3081,)) on images in 0..1."""
     return (images - MEAN) / STD
-
-
-@contextlib.contextmanager
-def one_thread() -> Iterator[None]:
-    """Train on one thread: float32 sums then come in one order, so a replay is bit for bit
-    the same, and the machine's other core stays free (for the encoder while rendering)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def load_digits(data: str = "") -> DigitSet:

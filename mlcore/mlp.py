@@ -3,7 +3,7 @@
 ``x.view(-1, 784)``, then Linear layers (784 → 512 → 256 → 128 → 64 → 10 by default)
 with ReLU between them, cross-entropy and SGD with momentum over a shuffled DataLoader;
 the test accuracy after every epoch, and a few test images with their logits, softmax
-and predicted digit. Training runs in float32 on one thread (see ``digits.one_thread``),
+and predicted digit. Training runs in float32 on one thread (see ``threads.one_thread``),
 so the verifier's independent replay of the whole run gives the same numbers.
 """
 
@@ -25,10 +25,10 @@ from explain.mlcore.digits import (
     DigitsInfo,
     load_digits,
     normalize,
-    one_thread,
 )
 from explain.mlcore.mlp_params import MlpParams
 from explain.mlcore.params import ParamError, params_to_dict
+from explain.mlcore.threads import one_thread
 from explain.mlcore.trace import Trace, extra_dict, step_dicts, to_nested
 
 SHOWN = 4  # test images drawn with their softmax bars

@@ -16,6 +16,8 @@ import torch
 
 @contextmanager
 def one_thread() -> Iterator[None]:
+    """Train on one thread: float32 sums then come in one order, so a replay is bit for bit
+    the same, and the machine's other core stays free (for the encoder while rendering)."""
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     try:

@@ -15,7 +15,7 @@ from typing import Any
 
 from pptx.util import Emu
 
-from explain.scenes.output import children, ffmpeg
+from explain.scenes.output import ffmpeg
 from explain.scenes.output.files import write_atomic
 from explain.scenes.output.stills import frame_shown_at
 from explain.scenes.output.subtitles import Cue
@@ -58,16 +58,16 @@ def step_spans(cues: list[Cue], duration: float) -> list[tuple[float, float]]:
 
 def cut_clip(video: Path, start: float, end: float, dest: Path) -> None:
     """Re-encode ``video`` from ``start`` to ``end`` into ``dest``, frame-accurate."""
-    cmd = [
-        ffmpeg.ffmpeg_executable(),
-        *("-v", "error", "-nostdin", "-y", "-ss", f"{start:.3f}", "-i", str(video)),
-        *("-t", f"{end - start:.3f}", "-map", "0:v:0", "-c:v", "libx264", "-preset", "veryfast"),
-        *("-crf", "20", "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(dest)),
-    ]
-    done = children.run(cmd, capture_output=True, text=True)
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        raise DeckError(f"ffmpeg could not cut a step's clip: {last[:200]}")
+    failure = ffmpeg.run_ffmpeg(
+        [
+            *("-v", "error", "-nostdin", "-y", "-ss", f"{start:.3f}", "-i", str(video)),
+            *("-t", f"{end - start:.3f}", "-map", "0:v:0", "-c:v", "libx264"),
+            *("-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p"),
+            *("-movflags", "+faststart", str(dest)),
+        ]
+    )
+    if failure is not None:
+        raise DeckError(f"ffmpeg could not cut a step's clip: {failure}")
 
 
 def build_deck(video: Path, cues: list[Cue], duration: float, out: Path, work: Path) -> None:

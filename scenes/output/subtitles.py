@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from explain.scenes.output import children, ffmpeg
+from explain.scenes.output import ffmpeg
 
 # ISO 639-2 codes, as MP4's language field stores them.
 TRACK_LANGUAGES = {"en": "eng", "zh": "zho"}
@@ -31,16 +31,15 @@ def srt_to_vtt(srt_text: str) -> str:
 def mux_subtitles(video: Path, srt: Path, dest: Path, lang: str) -> None:
     """Write ``dest``: ``video``'s streams copied as they are, plus ``srt`` as a mov_text
     track tagged with ``lang``."""
-    cmd = [
-        ffmpeg.ffmpeg_executable(),
-        *("-v", "error", "-nostdin", "-y", "-i", str(video), "-i", str(srt)),
-        *("-map", "0", "-map", "1", "-c", "copy", "-c:s", "mov_text"),
-        *("-metadata:s:s:0", f"language={TRACK_LANGUAGES[lang]}", str(dest)),
-    ]
-    done = children.run(cmd, capture_output=True, text=True)
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        raise SubtitleError(f"ffmpeg could not add the subtitle track: {last[:200]}")
+    failure = ffmpeg.run_ffmpeg(
+        [
+            *("-v", "error", "-nostdin", "-y", "-i", str(video), "-i", str(srt)),
+            *("-map", "0", "-map", "1", "-c", "copy", "-c:s", "mov_text"),
+            *("-metadata:s:s:0", f"language={TRACK_LANGUAGES[lang]}", str(dest)),
+        ]
+    )
+    if failure is not None:
+        raise SubtitleError(f"ffmpeg could not add the subtitle track: {failure}")
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from explain.mlcore.logistic import snapshot_epochs
 from explain.mlcore.multi_feature import MultiFeatureExtra
 from explain.scenes.kit.base import LABEL_FONT_SIZE, TraceScene, shrink_to_fit
 from explain.scenes.kit.motion import fade_in, fade_out
-from explain.scenes.kit.widgets.line_axes import PlotAxes, nice_range
+from explain.scenes.kit.widgets.line_axes import PlotAxes
 from explain.scenes.kit.widgets.numbers import format_number
 from explain.scenes.kit.widgets.tensor_grid import TensorGrid
 
@@ -80,15 +80,12 @@ class MultiFeatureScene(TraceScene):
     # --- training ---------------------------------------------------------------------
     def _training(self, losses: list[float], accuracy: list[float], n: int) -> None:
         epochs = len(losses)
-        self.plot = PlotAxes(
-            nice_range(0, max(epochs - 1, 1), 5),
-            nice_range(0, max(losses), 4),
-            PLOT_WIDTH,
-            PLOT_HEIGHT,
+        self.plot = PlotAxes.loss_per_epoch(
+            losses,
+            (PLOT_WIDTH, PLOT_HEIGHT),
             self.theme,
             self.texts,
-            x_label=self.tr("multi.axis.epoch"),
-            y_label=self.tr("multi.axis.loss"),
+            (self.tr("multi.axis.epoch"), self.tr("multi.axis.loss")),
         )
         self.plot.move_to((-6.4, BODY_TOP - 0.3, 0), aligned_edge=UP + LEFT)
         self.status = self._status(0)

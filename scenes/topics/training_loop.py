@@ -12,7 +12,7 @@ from manim import DOWN, LEFT, RIGHT, UP, Create, Rectangle, Text, VGroup, config
 from explain.mlcore.logistic import snapshot_epochs
 from explain.scenes.kit.base import LABEL_FONT_SIZE, TraceScene, shrink_to_fit
 from explain.scenes.kit.motion import fade_in, move_to
-from explain.scenes.kit.widgets.line_axes import PlotAxes, nice_range
+from explain.scenes.kit.widgets.line_axes import PlotAxes
 from explain.scenes.kit.widgets.numbers import format_number
 
 CODE_FONT = "DejaVu Sans Mono"
@@ -130,15 +130,12 @@ class TrainingLoopScene(TraceScene):
     # --- the run of epochs -------------------------------------------------------------
     def _run(self, losses: list[float]) -> None:
         epochs = len(losses)
-        self.plot = PlotAxes(
-            nice_range(0, max(epochs - 1, 1), 5),
-            nice_range(0, max(losses), 4),
-            PLOT_WIDTH,
-            PLOT_HEIGHT,
+        self.plot = PlotAxes.loss_per_epoch(
+            losses,
+            (PLOT_WIDTH, PLOT_HEIGHT),
             self.theme,
             self.texts,
-            x_label=self.tr("loop.axis.epoch"),
-            y_label=self.tr("loop.axis.loss"),
+            (self.tr("loop.axis.epoch"), self.tr("loop.axis.loss")),
             tick_decimals=3,
         )
         self.plot.move_to((CODE_LEFT, PLOT_TOP, 0), aligned_edge=UP + LEFT)

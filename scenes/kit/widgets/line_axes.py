@@ -90,6 +90,28 @@ class PlotAxes(VGroup):
             self.y_label.align_to(self.axes, LEFT)
             self.add(self.y_label)
 
+    @classmethod
+    def loss_per_epoch(
+        cls,
+        losses: Sequence[float],
+        size: tuple[float, float],
+        theme: Theme,
+        texts: TextFactory,
+        labels: tuple[str, str],
+        tick_decimals: int = 2,
+    ) -> PlotAxes:
+        """Axes for a training run's loss: epochs 0 to n−1 across, 0 to the largest loss up."""
+        return cls(
+            nice_range(0, max(len(losses) - 1, 1), 5),
+            nice_range(0, max(losses), 4),
+            *size,
+            theme,
+            texts,
+            x_label=labels[0],
+            y_label=labels[1],
+            tick_decimals=tick_decimals,
+        )
+
     def point(self, x: float, y: float) -> np.ndarray:
         return np.asarray(self.axes.c2p(x, y))
 
