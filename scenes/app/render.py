@@ -27,7 +27,7 @@ from explain.scenes.kit.i18n import LANGS
 from explain.scenes.kit.theme import THEMES
 from explain.scenes.output.checks import check_destinations
 from explain.scenes.output.commit import Staged, commit_set
-from explain.scenes.output.files import OutputError
+from explain.scenes.output.files import OutputError, left_by_dead_process
 from explain.scenes.output.stamp import stamp_path, vouched_files
 from explain.scenes.output.stills import cut_stills, still_paths
 from explain.scenes.output.subtitles import mux_subtitles, srt_to_vtt
@@ -260,15 +260,8 @@ def remove_stale_media(prefix: str = MEDIA_PREFIX) -> None:
 
     A folder is named ``{prefix}{pid}-...`` after the process that made it."""
     for folder in Path(tempfile.gettempdir()).glob(f"{prefix}*-*"):
-        pid_text = folder.name[len(prefix) :].split("-", 1)[0]
-        if not pid_text.isdigit() or int(pid_text) == os.getpid():
-            continue
-        try:
-            os.kill(int(pid_text), 0)
-        except ProcessLookupError:
+        if left_by_dead_process(folder.name, prefix):
             shutil.rmtree(folder, ignore_errors=True)
-        except PermissionError:  # alive, someone else's
-            continue
 
 
 def render_trace(

@@ -34,6 +34,7 @@ from explain.scenes.output.files import (
     TEMP_PREFIX,
     TEMP_SUFFIX,
     OutputError,
+    left_by_dead_process,
     record_written,
     signals_held,
 )
@@ -168,18 +169,5 @@ def remove_stale_temps(folder: Path) -> None:
     except OSError:
         return
     for path in names:
-        pid_text = path.name[len(TEMP_PREFIX) :].split("-", 1)[0]
-        if not path.name.endswith(TEMP_SUFFIX) or not pid_text.isdigit():
-            continue
-        if int(pid_text) != os.getpid() and not _alive(int(pid_text)):
+        if path.name.endswith(TEMP_SUFFIX) and left_by_dead_process(path.name, TEMP_PREFIX):
             path.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, someone else's
-        return True
-    return True

@@ -149,3 +149,20 @@ def write_atomic(dest: Path, data: bytes) -> None:
         raise OutputError(f"cannot write {shown(dest)}: {err.strerror}") from None
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def left_by_dead_process(name: str, prefix: str) -> bool:
+    """Whether ``name`` is ``{prefix}{pid}-...`` made by a process that no longer runs (and
+    so cannot clean up after itself: SIGKILL); never this process's own."""
+    if not name.startswith(prefix):
+        return False
+    pid_text = name[len(prefix) :].split("-", 1)[0]
+    if not pid_text.isdigit() or int(pid_text) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    return False
