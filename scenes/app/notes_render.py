@@ -27,6 +27,7 @@ from explain.scenes.app.notes import (
     plan_note,
 )
 from explain.scenes.app.notes_match import description
+from explain.scenes.output.errors import shown
 from explain.scenes.output.files import OutputError, check_output_path, write_atomic
 from explain.scenes.registry import get
 
@@ -42,10 +43,9 @@ class NotesJob:
     lang: str  # the GIFs' language: --lang, else the note's
 
 
-def shown(path: Path) -> str:
-    """A path for a one-line message: its end (the file's name) when it is long."""
-    text = str(path)
-    return text if len(text) <= 80 else "..." + text[-77:]
+def where(note: Path) -> str:
+    """The note as the location that leads an error line (``note.md:12: ...``)."""
+    return shown(note, quoted=False)
 
 
 def default_out(note: Path) -> Path:
@@ -73,23 +73,23 @@ def gif_path(job: NotesJob, item: PlanItem) -> Path:
 
 def read_note(note: Path) -> str:
     if not note.is_file():
-        raise NoteError(f"{shown(note)}: no such note (give a Markdown file)")
+        raise NoteError(f"{where(note)}: no such note (give a Markdown file)")
     try:
         data = note.read_bytes()
     except OSError as err:
-        raise NoteError(f"{shown(note)}: cannot read it: {err.strerror}") from None
-    return decode(data, shown(note))
+        raise NoteError(f"{where(note)}: cannot read it: {err.strerror}") from None
+    return decode(data, where(note))
 
 
 def check_out(note: Path, out: Path, parsed: Note) -> None:
     if out.suffix.lower() not in NOTE_SUFFIXES:
-        raise OutputError(f"--out: the explained note must end in .md (got {shown(out)!r})")
+        raise OutputError(f"--out: the explained note must end in .md (got {shown(out)})")
     if out.resolve() == note.resolve():
-        raise OutputError(f"--out: {shown(out)!r} is the note itself; give another file")
+        raise OutputError(f"--out: {shown(out)} is the note itself; give another file")
     check_output_path(out, out.suffix.lower().lstrip("."))
     folder = gifs_dir(out, parsed)
     if folder.exists() and not folder.is_dir():
-        raise OutputError(f"--out: {shown(folder)!r} (for the GIFs) is a file, not a folder")
+        raise OutputError(f"--out: {shown(folder)} (for the GIFs) is a file, not a folder")
 
 
 def prepare(note: Path, out: Path | None, lang: str | None) -> NotesJob:
@@ -98,7 +98,7 @@ def prepare(note: Path, out: Path | None, lang: str | None) -> NotesJob:
     out = default_out(note) if out is None else out
     parsed = parse_note(text)
     check_out(note, out, parsed)
-    plan = plan_note(parsed, shown(note))
+    plan = plan_note(parsed, where(note))
     return NotesJob(note, out, parsed, plan, lang or parsed.lang())
 
 
